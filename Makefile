@@ -1,0 +1,38 @@
+# Set-up and checks. `make demo` and `make test` work on a fresh Debian/Ubuntu machine (root or sudo for apt).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SYSTEM_PACKAGES := ffmpeg espeak-ng
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# A CPU build of torch: the local wheel folder when there is one, else PyTorch's CPU index.
+TORCH_SOURCE := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,--index-url https://download.pytorch.org/whl/cpu)
+
+.PHONY: system-deps install demo test style quality
+
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: system-deps $(BIN)/python
+	$(BIN)/pip install -q $(TORCH_SOURCE) "torch==2.13.0"
+	$(BIN)/pip install -q -e ".[offline,dev]"
+
+demo: install
+	$(BIN)/whisper-ser demo-run --output results/demo
+
+test: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+style:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+quality:
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .

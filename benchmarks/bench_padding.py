@@ -1,0 +1,124 @@
+"""Padding-free batches vs stock Whisper's 30-second padding, side by side in one run.
+
+Compares, on the same whisper-base-sized backbone (random weights) and the same clips drawn from 2-13 s:
+- stock `WhisperForAudioClassification` on 30-s padded features (what transformers does);
+- `WhisperForEmotionClassification` fed 30-s padded features (our model, stock padding);
+- `WhisperForEmotionClassification` fed features padded only to the longest clip of a length-grouped batch.
+
+Usage:
+    python benchmarks/bench_padding.py --clips 24 --batch-size 4 --train-steps 3
+"""
+
+import argparse
+import time
+
+import numpy as np
+import torch
+from transformers import WhisperConfig, WhisperFeatureExtractor, WhisperForAudioClassification
+
+from whisper_ser.modeling import WhisperEmotionConfig, WhisperEmotionFeatureExtractor, WhisperForEmotionClassification
+
+BASE = dict(
+    d_model=512,
+    encoder_layers=6,
+    decoder_layers=6,
+    encoder_attention_heads=8,
+    decoder_attention_heads=8,
+    encoder_ffn_dim=2048,
+    decoder_ffn_dim=2048,
+)  # openai/whisper-base
+LABELS = {i: name for i, name in enumerate(["neutral", "angry", "happy", "sad", "surprised"])}
+
+
+def draw_clips(count: int, seed: int) -> list[np.ndarray]:
+    """Clips of 2-13 s, mean about 4 s, like the combined corpora after the duration filter."""
+    rng = np.random.default_rng(seed)
+    durations = np.clip(2.0 + rng.exponential(2.0, size=count), 2.0, 13.0)
+    return [(0.1 * rng.standard_normal(int(d * 16000))).astype(np.float32) for d in durations]
+
+
+def batches(clips: list[np.ndarray], size: int) -> list[list[np.ndarray]]:
+    """Length-grouped batches (what `group_by_length` does in the Trainer)."""
+    ordered = sorted(clips, key=len)
+    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
+
+
+def timed(fn, repeats: int = 1) -> float:
+    start = time.perf_counter()
+    for _ in range(repeats):
+        fn()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clips", type=int, default=24)
+    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--train-steps", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    torch.manual_seed(args.seed)
+    clips = draw_clips(args.clips, args.seed)
+    groups = batches(clips, args.batch_size)
+    stock_fe, ours_fe = WhisperFeatureExtractor(), WhisperEmotionFeatureExtractor()
+    stock = WhisperForAudioClassification(WhisperConfig(**BASE, id2label=LABELS))
+    ours = WhisperForEmotionClassification(WhisperEmotionConfig(**BASE, id2label=LABELS))
+
+    inputs = {
+        "stock WhisperForAudioClassification, 30-s pad": (
+            stock,
+            [dict(stock_fe(b, sampling_rate=16000, return_tensors="pt")) for b in groups],
+        ),
+        "ours, 30-s pad": (
+            ours,
+            [dict(ours_fe(b, sampling_rate=16000, padding="max_length", return_tensors="pt")) for b in groups],
+        ),
+        "ours, padding-free": (ours, [dict(ours_fe(b, sampling_rate=16000, return_tensors="pt")) for b in groups]),
+    }
+    for batch in inputs["stock WhisperForAudioClassification, 30-s pad"][1]:
+        batch.pop("attention_mask", None)
+
+    print(
+        f"{len(clips)} clips, mean {np.mean([len(c) for c in clips]) / 16000:.1f} s, batch {args.batch_size}, "
+        f"whisper-base-sized backbone, {torch.get_num_threads()} threads"
+    )
+    results = {}
+    for name, (model, feats) in inputs.items():
+        model.eval()
+        with torch.no_grad():
+            model(**feats[0])  # warm-up
+            seconds = timed(lambda m=model, f=feats: [m(**b) for b in f])
+        infer = len(clips) / seconds
+
+        model.train()
+        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5)
+        rng = np.random.default_rng(args.seed)
+        steps = [feats[i] for i in rng.integers(0, len(feats), size=args.train_steps)]
+
+        def train(model=model, optimizer=optimizer, steps=steps):
+            for batch in steps:
+                labels = torch.zeros(batch["input_features"].shape[0], dtype=torch.long)
+                model(**batch, labels=labels).loss.backward()
+                optimizer.step()
+                optimizer.zero_grad()
+
+        train_rate = args.train_steps / timed(train)
+        results[name] = (infer, train_rate)
+        print(f"{name:48s} inference {infer:7.2f} clips/s   training {train_rate:6.3f} steps/s")
+
+    base_infer, base_train = results["stock WhisperForAudioClassification, 30-s pad"]
+    own_infer, own_train = results["ours, 30-s pad"]
+    free_infer, free_train = results["ours, padding-free"]
+    print(
+        f"padding-free vs stock 30-s:      inference x{free_infer / base_infer:.1f}, "
+        f"training x{free_train / base_train:.1f}"
+    )
+    print(
+        f"padding-free vs ours with 30-s:  inference x{free_infer / own_infer:.1f}, "
+        f"training x{free_train / own_train:.1f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

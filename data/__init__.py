@@ -1,0 +1,1 @@
+"""Corpus loaders, labels and the benchmark protocol."""

@@ -1,0 +1,28 @@
+"""Config, feature extractor and model of whisper-ser, registered with the transformers Auto classes.
+
+The three `*_whisper_emotion.py` files import only torch and transformers, so `save_pretrained` copies them
+next to the weights and `trust_remote_code=True` loads the model where whisper-ser is not installed.
+"""
+
+from transformers import AutoConfig, AutoFeatureExtractor, AutoModel, AutoModelForAudioClassification
+
+from .configuration_whisper_emotion import POOLING_MODES, WhisperEmotionConfig
+from .feature_extraction_whisper_emotion import WhisperEmotionFeatureExtractor
+from .modeling_whisper_emotion import WhisperEmotionClassifierOutput, WhisperForEmotionClassification
+
+AutoConfig.register(WhisperEmotionConfig.model_type, WhisperEmotionConfig, exist_ok=True)
+AutoModel.register(WhisperEmotionConfig, WhisperForEmotionClassification, exist_ok=True)
+AutoModelForAudioClassification.register(WhisperEmotionConfig, WhisperForEmotionClassification, exist_ok=True)
+AutoFeatureExtractor.register(WhisperEmotionConfig, WhisperEmotionFeatureExtractor, exist_ok=True)
+
+WhisperEmotionConfig.register_for_auto_class()
+WhisperForEmotionClassification.register_for_auto_class("AutoModelForAudioClassification")
+WhisperEmotionFeatureExtractor.register_for_auto_class("AutoFeatureExtractor")
+
+__all__ = [
+    "POOLING_MODES",
+    "WhisperEmotionClassifierOutput",
+    "WhisperEmotionConfig",
+    "WhisperEmotionFeatureExtractor",
+    "WhisperForEmotionClassification",
+]

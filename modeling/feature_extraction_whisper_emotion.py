@@ -1,0 +1,120 @@
+"""Whisper log-mel features without the 30-second pad (self-contained: ships to the Hub as remote code)."""
+
+import torch
+from transformers import BatchFeature, WhisperFeatureExtractor
+
+PADDING_MODES = ("longest", "max_length")
+
+
+class WhisperEmotionFeatureExtractor(WhisperFeatureExtractor):
+    r"""
+    Whisper's log-mel features computed clip by clip, then padded only to the longest clip of the batch.
+
+    Stock [`WhisperFeatureExtractor`] pads every clip to 30 s before the STFT, so a 3-s clip costs a 30-s
+    encoder pass, and padding a batch's raw audio leaks into each clip's last frames through the STFT window.
+    Here each clip's features equal its features alone; `attention_mask` marks the valid frames (one per
+    10 ms) and [`WhisperForEmotionClassification`] masks the rest out. Clips longer than `chunk_length`
+    seconds (the encoder's window) are refused with a clear error: split them first.
+
+    Example:
+
+    ```python
+    >>> import numpy as np
+    >>> extractor = WhisperEmotionFeatureExtractor()
+    >>> batch = extractor([np.zeros(16000 * 3), np.zeros(16000 * 9)], sampling_rate=16000, return_tensors="pt")
+    >>> batch["input_features"].shape, batch["attention_mask"].sum(-1).tolist()
+    (torch.Size([2, 80, 900]), [300, 900])
+    ```"""
+
+    model_input_names = ["input_features", "attention_mask"]
+
+    def __init__(self, *args, return_attention_mask: bool = True, **kwargs):
+        super().__init__(*args, return_attention_mask=return_attention_mask, **kwargs)
+
+    def _as_waveform(self, clip, index: int) -> torch.Tensor:
+        """Validate one clip and return it as a 1-D float32 tensor."""
+        dtype = getattr(clip, "dtype", None)
+        if isinstance(clip, torch.Tensor):
+            is_float = clip.is_floating_point()
+        elif dtype is not None:
+            is_float = getattr(dtype, "kind", "") == "f"
+        else:
+            clip = torch.as_tensor(clip, dtype=torch.float64)
+            is_float = True
+        if not is_float:
+            raise TypeError(
+                f"Audio clip {index}: expected a floating-point waveform in [-1, 1], got dtype {dtype}. "
+                "Convert integer PCM first, e.g. `samples.astype(np.float32) / 32768`."
+            )
+        waveform = (
+            clip.to(torch.float32) if isinstance(clip, torch.Tensor) else torch.tensor(clip, dtype=torch.float32)
+        )
+        if waveform.dim() != 1:
+            raise ValueError(
+                f"Audio clip {index}: expected mono audio of shape (num_samples,), got shape {tuple(waveform.shape)}."
+            )
+        if waveform.numel() < self.n_fft:
+            raise ValueError(
+                f"Audio clip {index}: {waveform.numel()} samples is too short; at least {self.n_fft} samples "
+                f"({self.n_fft / self.sampling_rate * 1000:.0f} ms at {self.sampling_rate} Hz) are needed."
+            )
+        if waveform.numel() > self.n_samples:
+            raise ValueError(
+                f"Audio clip {index}: {waveform.numel() / self.sampling_rate:.1f} s exceeds the model's "
+                f"{self.chunk_length}-s window; split longer audio into segments and classify each."
+            )
+        if not torch.isfinite(waveform).all():
+            raise ValueError(f"Audio clip {index}: the waveform contains NaN or infinite samples.")
+        return waveform
+
+    def __call__(
+        self,
+        raw_speech,
+        sampling_rate: int | None = None,
+        return_tensors: str | None = None,
+        padding: str = "longest",
+        device: str = "cpu",
+        **kwargs,
+    ) -> BatchFeature:
+        """Features of one clip or a list of clips: `input_features` (batch, mel, frames) and `attention_mask`."""
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}.__call__ got unsupported arguments {sorted(kwargs)}.")
+        if sampling_rate is not None and sampling_rate != self.sampling_rate:
+            raise ValueError(
+                f"Audio sampled at {sampling_rate} Hz; this feature extractor expects {self.sampling_rate} Hz. "
+                "Resample first (the `audio-classification` pipeline does it when given "
+                '`{"raw": array, "sampling_rate": rate}`).'
+            )
+        if padding not in PADDING_MODES:
+            raise ValueError(f"`padding` must be one of {PADDING_MODES}, got {padding!r}.")
+
+        is_batched = (
+            isinstance(raw_speech, (list, tuple)) and len(raw_speech) > 0 and hasattr(raw_speech[0], "__len__")
+        )
+        if not is_batched and getattr(raw_speech, "ndim", 1) == 2:
+            raw_speech, is_batched = list(raw_speech), True
+        clips = list(raw_speech) if is_batched else [raw_speech]
+        if not clips:
+            raise ValueError("Expected at least one audio clip, got an empty batch.")
+
+        features = [
+            torch.from_numpy(
+                self._torch_extract_fbank_features(self._as_waveform(clip, i).numpy(), device=device)
+            ).squeeze(0)
+            for i, clip in enumerate(clips)
+        ]
+        lengths = [feature.shape[-1] for feature in features]
+        num_frames = self.nb_max_frames if padding == "max_length" else max(lengths)
+        input_features = torch.zeros(len(features), self.feature_size, num_frames, dtype=torch.float32)
+        attention_mask = torch.zeros(len(features), num_frames, dtype=torch.int32)
+        for i, (feature, length) in enumerate(zip(features, lengths, strict=True)):
+            input_features[i, :, :length] = feature
+            attention_mask[i, :length] = 1
+
+        return BatchFeature(
+            {"input_features": input_features, "attention_mask": attention_mask},
+            tensor_type=return_tensors or "np",
+        )
+
+
+__all__ = ["WhisperEmotionFeatureExtractor"]

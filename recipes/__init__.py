@@ -1,0 +1,1 @@
+"""Training recipes: thin scripts over library code."""

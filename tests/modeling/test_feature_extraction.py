@@ -1,0 +1,61 @@
+"""WhisperEmotionFeatureExtractor: per-clip features, longest padding, validation."""
+
+import numpy as np
+import pytest
+import torch
+from transformers import WhisperFeatureExtractor
+
+from tests.conftest import noise
+from whisper_ser.modeling import WhisperEmotionFeatureExtractor
+
+
+def test_pads_to_longest_clip_with_frame_mask():
+    batch = WhisperEmotionFeatureExtractor()(
+        [noise(3.0), noise(9.0, seed=1)], sampling_rate=16000, return_tensors="pt"
+    )
+    assert batch["input_features"].shape == (2, 80, 900)
+    assert batch["attention_mask"].sum(-1).tolist() == [300, 900]
+    assert batch["input_features"][0, :, 300:].abs().sum() == 0
+
+
+def test_each_clip_equals_stock_features_of_that_clip_alone():
+    clip = noise(4.0, seed=3)
+    ours = WhisperEmotionFeatureExtractor()([clip, noise(7.0)], sampling_rate=16000)["input_features"][0, :, :400]
+    stock = WhisperFeatureExtractor()(clip, sampling_rate=16000, padding="longest")["input_features"][0]
+    np.testing.assert_allclose(ours, stock, atol=1e-6)
+
+
+def test_max_length_padding_reproduces_the_stock_30s_input():
+    clip = noise(5.0)
+    ours = WhisperEmotionFeatureExtractor()(clip, sampling_rate=16000, padding="max_length")
+    assert ours["input_features"].shape == (1, 80, 3000) and ours["attention_mask"].sum() == 500
+
+
+def test_save_and_reload_keeps_the_class(tmp_path):
+    WhisperEmotionFeatureExtractor(feature_size=128).save_pretrained(tmp_path)
+    loaded = WhisperEmotionFeatureExtractor.from_pretrained(tmp_path)
+    assert loaded.feature_size == 128 and loaded.return_attention_mask
+
+
+@pytest.mark.parametrize(
+    ("clip", "error", "message"),
+    [
+        (np.zeros(0, dtype=np.float32), ValueError, "too short"),
+        (np.full(16000, np.nan, dtype=np.float32), ValueError, "NaN"),
+        ((np.ones(16000) * 1000).astype(np.int16), TypeError, "floating-point"),
+        (np.zeros((2, 16000), dtype=np.float32)[None], ValueError, "mono"),
+        (np.zeros(16000 * 31, dtype=np.float32), ValueError, "30-s window"),
+    ],
+)
+def test_bad_audio_gets_a_clear_error(clip, error, message):
+    with pytest.raises(error, match=message):
+        WhisperEmotionFeatureExtractor()(clip, sampling_rate=16000)
+
+
+def test_wrong_rate_and_unknown_arguments_are_refused():
+    extractor = WhisperEmotionFeatureExtractor()
+    with pytest.raises(ValueError, match="44100 Hz"):
+        extractor(noise(1.0), sampling_rate=44100)
+    with pytest.raises(TypeError, match="unsupported arguments"):
+        extractor(noise(1.0), sampling_rate=16000, truncation=True)
+    assert extractor(torch.from_numpy(noise(1.0)), sampling_rate=16000)["attention_mask"].sum() == 100

@@ -1,0 +1,49 @@
+"""CREMA-D (Cao et al., 2014): `AudioWAV/AAAA_SSS_EEE_LL.wav`, 16 kHz, genders in `VideoDemographics.csv`."""
+
+import csv
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..builder import SERCorpusBuilder, SkipReport, Utterance, logger
+
+SENTENCES = {
+    "IEO": "It's eleven o'clock.", "TIE": "That is exactly what happened.", "IOM": "I'm on my way to the meeting.",
+    "IWW": "I wonder what this is about.", "TAI": "The airplane is almost full.",
+    "MTI": "Maybe tomorrow it will be cold.", "IWL": "I would like a new alarm clock.",
+    "ITH": "I think I have a doctor's appointment.", "DFA": "Don't forget a jacket.",
+    "ITS": "I think I've seen this before.", "TSI": "The surface is slick.",
+    "WSI": "We'll stop in a couple of minutes.",
+}  # fmt: skip
+
+
+class CremaD(SERCorpusBuilder):
+    CORPUS = "cremad"
+    TITLE = "CREMA-D"
+    HOMEPAGE = "https://github.com/CheyneyComputerScience/CREMA-D"
+    LICENSE = "ODbL-1.0"
+    CITATION = "Cao et al. (2014), IEEE Transactions on Affective Computing 5(4)."
+    MARKERS = ("AudioWAV",)
+    LAYOUT = "CREMA-D/AudioWAV/1001_DFA_ANG_XX.wav and CREMA-D/VideoDemographics.csv"
+    PATTERN = re.compile(r"(?P<actor>\d{4})_(?P<sentence>[A-Z]{3})_(?P<emotion>[A-Z]{3})_(?P<level>[A-Z]{1,2})\.wav")
+
+    def _genders(self, root: Path) -> dict[str, str]:
+        demographics = root / "VideoDemographics.csv"
+        if not demographics.is_file():
+            logger.warning(f"{self.TITLE}: no '{demographics}'; gender is 'unknown' for every speaker.")
+            return {}
+        with demographics.open(newline="", encoding="utf-8-sig") as handle:
+            return {row["ActorID"].strip(): row["Sex"].strip().lower() for row in csv.DictReader(handle)}
+
+    def _utterances(self, root: Path, report: SkipReport) -> Iterator[Utterance]:
+        genders = self._genders(root)
+        for path in sorted((root / "AudioWAV").glob("*.wav")):
+            if not (found := self.match(path, report, root)):
+                continue
+            yield Utterance(
+                path=path,
+                native_label=found["emotion"],
+                speaker=found["actor"],
+                gender=genders.get(found["actor"], "unknown"),
+                text=SENTENCES.get(found["sentence"]),
+            )

@@ -1,0 +1,62 @@
+"""IEMOCAP (Busso et al., 2008): `Session{n}/sentences/wav/{dialog}/{utt}.wav`, labels in
+`Session{n}/dialog/EmoEvaluation/{dialog}.txt`, transcripts in `Session{n}/dialog/transcriptions/`."""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..builder import SERCorpusBuilder, SkipReport, Utterance
+
+LABEL_LINE = re.compile(r"\[(?P<start>[\d.]+) - (?P<end>[\d.]+)\]\t(?P<utt>Ses\w+)\t(?P<label>\w+)\t\[")
+TRANSCRIPT_LINE = re.compile(r"(?P<utt>Ses\w+) \[[\d.]+-[\d.]+\]: (?P<text>.*)")
+
+
+class Iemocap(SERCorpusBuilder):
+    CORPUS = "iemocap"
+    TITLE = "IEMOCAP"
+    HOMEPAGE = "https://sail.usc.edu/iemocap/"
+    LICENSE = "by request from USC SAIL, no redistribution"
+    CITATION = "Busso et al. (2008), Language Resources and Evaluation 42(4)."
+    MARKERS = ("Session[1-5]/sentences",)
+    REQUIRED = (("Session[1-5]/dialog/EmoEvaluation",), ("Session[1-5]/sentences/wav",))
+    LAYOUT = (
+        "IEMOCAP_full_release/Session1/sentences/wav/Ses01F_impro01/Ses01F_impro01_F000.wav and "
+        "Session1/dialog/EmoEvaluation/Ses01F_impro01.txt"
+    )
+    PATTERN = re.compile(r"Ses(?P<session>\d{2})[FM]_\w+_(?P<gender>[FM])\d{3}\.wav")
+
+    @staticmethod
+    def _read_lines(folder: Path) -> Iterator[str]:
+        for path in sorted(folder.glob("*.txt")):
+            if not path.name.startswith("._"):  # macOS resource forks in some copies
+                yield from path.read_text(encoding="utf-8", errors="replace").splitlines()
+
+    def _utterances(self, root: Path, report: SkipReport) -> Iterator[Utterance]:
+        for session in sorted(root.glob("Session[1-5]")):
+            labels = {
+                m["utt"]: m["label"]
+                for line in self._read_lines(session / "dialog" / "EmoEvaluation")
+                if (m := LABEL_LINE.match(line))
+            }
+            texts = {
+                m["utt"]: m["text"].strip()
+                for line in self._read_lines(session / "dialog" / "transcriptions")
+                if (m := TRANSCRIPT_LINE.match(line))
+            }
+            for path in sorted((session / "sentences" / "wav").glob("*/*.wav")):
+                if not (found := self.match(path, report, root)):
+                    continue
+                label = labels.get(path.stem)
+                if label is None:
+                    report.skip("no label in EmoEvaluation", path.relative_to(root).as_posix())
+                    continue
+                if label == "xxx":
+                    report.skip("no annotator agreement (xxx)", path.relative_to(root).as_posix())
+                    continue
+                yield Utterance(
+                    path=path,
+                    native_label=label,
+                    speaker=f"Ses{found['session']}{found['gender']}",
+                    gender="female" if found["gender"] == "F" else "male",
+                    text=texts.get(path.stem),
+                )

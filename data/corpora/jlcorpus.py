@@ -1,0 +1,40 @@
+"""JL-Corpus (James et al., 2018): `Raw JL corpus (unchecked and unannotated)/JL(wav+txt)/`, a transcript
+`.txt` beside each `{speaker}_{emotion}_{sentence}{a|b}_{take}.wav`. Only that folder is read."""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..builder import SERCorpusBuilder, SkipReport, Utterance
+
+FOLDER = "Raw JL corpus (unchecked and unannotated)/JL(wav+txt)"
+
+
+class JLCorpus(SERCorpusBuilder):
+    CORPUS = "jlcorpus"
+    TITLE = "JL-Corpus"
+    HOMEPAGE = "https://www.kaggle.com/datasets/tli725/jl-corpus"
+    LICENSE = "CC0-1.0"
+    CITATION = "James, Tian & Watson (2018), Interspeech."
+    MARKERS = ("Raw JL corpus (unchecked and unannotated)",)
+    REQUIRED = ((FOLDER,),)
+    LAYOUT = f"{FOLDER}/female1_angry_1a_1.wav (+ .txt transcripts)"
+    PATTERN = re.compile(
+        r"(?P<speaker>female1|female2|male1|male2)_(?P<emotion>[a-z]+)_(?P<sentence>\d+)(?P<version>[ab])"
+        r"_(?P<take>\d+)\.wav"
+    )
+
+    def _utterances(self, root: Path, report: SkipReport) -> Iterator[Utterance]:
+        for path in sorted((root / FOLDER).glob("*.wav")):
+            if not (found := self.match(path, report, root)):
+                continue
+            transcript = path.with_suffix(".txt")
+            yield Utterance(
+                path=path,
+                native_label=found["emotion"],
+                speaker=found["speaker"],
+                gender=found["speaker"].rstrip("12"),
+                text=transcript.read_text(encoding="utf-8", errors="replace").strip()
+                if transcript.is_file()
+                else None,
+            )

@@ -1,0 +1,38 @@
+"""RAVDESS, speech part (Livingstone & Russo, 2018): `Actor_NN/MM-VV-EE-II-SS-RR-AA.wav`, 48 kHz."""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..builder import SERCorpusBuilder, SkipReport, Utterance
+
+STATEMENTS = {"01": "Kids are talking by the door.", "02": "Dogs are sitting by the door."}
+
+
+class Ravdess(SERCorpusBuilder):
+    CORPUS = "ravdess"
+    TITLE = "RAVDESS (speech)"
+    HOMEPAGE = "https://zenodo.org/records/1188976"
+    LICENSE = "CC BY-NC-SA 4.0"
+    CITATION = "Livingstone & Russo (2018), PLoS ONE 13(5): e0196391."
+    MARKERS = ("Actor_[0-9][0-9]",)
+    LAYOUT = "Audio_Speech_Actors_01-24/Actor_01 … Actor_24/03-01-05-01-02-01-12.wav"
+    PATTERN = re.compile(
+        r"(?P<modality>\d{2})-(?P<channel>\d{2})-(?P<emotion>\d{2})-(?P<intensity>\d{2})-(?P<statement>\d{2})"
+        r"-(?P<repetition>\d{2})-(?P<actor>\d{2})\.wav"
+    )
+
+    def _utterances(self, root: Path, report: SkipReport) -> Iterator[Utterance]:
+        for path in sorted(root.glob("Actor_*/*.wav")):
+            if not (found := self.match(path, report, root)):
+                continue
+            if found["channel"] == "02":
+                report.skip("song (RAVDESS speech only)", path.relative_to(root).as_posix())
+                continue
+            yield Utterance(
+                path=path,
+                native_label=found["emotion"],
+                speaker=found["actor"],
+                gender="male" if int(found["actor"]) % 2 else "female",
+                text=STATEMENTS.get(found["statement"]),
+            )

@@ -3,10 +3,11 @@
 Compares, on the same whisper-base-sized backbone (random weights) and the same clips drawn from 2-13 s:
 - stock `WhisperForAudioClassification` on 30-s padded features (what transformers does);
 - `WhisperForEmotionClassification` fed 30-s padded features (our model, stock padding);
-- `WhisperForEmotionClassification` fed features padded only to the longest clip of a length-grouped batch.
+- `WhisperForEmotionClassification` fed features padded only to the longest clip of a length-grouped batch,
+  with the paper's encoder+decoder pooling and with mean pooling (encoder only, like the stock head).
 
 Usage:
-    python benchmarks/bench_padding.py --clips 24 --batch-size 4 --train-steps 3
+    python benchmarks/bench_padding.py --clips 160 --batch-size 8 --train-steps 3
 """
 
 import argparse
@@ -52,8 +53,8 @@ def timed(fn, repeats: int = 1) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clips", type=int, default=24)
-    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--clips", type=int, default=160)
+    parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--train-steps", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -64,6 +65,8 @@ def main() -> None:
     stock_fe, ours_fe = WhisperFeatureExtractor(), WhisperEmotionFeatureExtractor()
     stock = WhisperForAudioClassification(WhisperConfig(**BASE, id2label=LABELS))
     ours = WhisperForEmotionClassification(WhisperEmotionConfig(**BASE, id2label=LABELS))
+    ours_mean = WhisperForEmotionClassification(WhisperEmotionConfig(**BASE, pooling="mean", id2label=LABELS))
+    padding_free = [dict(ours_fe(b, sampling_rate=16000, return_tensors="pt")) for b in groups]
 
     inputs = {
         "stock WhisperForAudioClassification, 30-s pad": (
@@ -74,7 +77,8 @@ def main() -> None:
             ours,
             [dict(ours_fe(b, sampling_rate=16000, padding="max_length", return_tensors="pt")) for b in groups],
         ),
-        "ours, padding-free": (ours, [dict(ours_fe(b, sampling_rate=16000, return_tensors="pt")) for b in groups]),
+        "ours, padding-free": (ours, padding_free),
+        "ours (mean pooling), padding-free": (ours_mean, padding_free),
     }
     for batch in inputs["stock WhisperForAudioClassification, 30-s pad"][1]:
         batch.pop("attention_mask", None)

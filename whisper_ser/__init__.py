@@ -5,6 +5,8 @@ Importing the package registers `WhisperEmotionConfig`, `WhisperForEmotionClassi
 `pipeline("audio-classification")` with a pipeline that resamples raw arrays without torchaudio.
 """
 
+from pathlib import Path
+
 from .backbones import bundled_backbone, resolve_model_path
 from .modeling import WhisperEmotionConfig, WhisperEmotionFeatureExtractor, WhisperForEmotionClassification
 from .pipeline import EmotionAudioClassificationPipeline, register_pipeline
@@ -12,8 +14,11 @@ from .pipeline import EmotionAudioClassificationPipeline, register_pipeline
 register_pipeline()
 
 __version__ = "0.1.0"
+SER_METRICS_PATH = str(Path(__file__).parent / "ser_metrics")
+"""The `evaluate` module of the SER metrics, shipped in the package: `evaluate.load(SER_METRICS_PATH)`."""
 
 __all__ = [
+    "SER_METRICS_PATH",
     "bundled_backbone",
     "resolve_model_path",
     "EmotionAudioClassificationPipeline",

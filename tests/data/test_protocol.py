@@ -275,11 +275,19 @@ def test_balancing_errors():
 def test_augmentation_is_reproducible_and_off_by_default():
     wave = np.sin(np.linspace(0, 2000, 16000)).astype(np.float32) * 0.3
     assert Augmenter(AugmentConfig())(wave, 16000, key=1) is wave
-    config = AugmentConfig(probability=1.0, gain_p=1.0, noise_p=1.0, pitch_p=0.0, time_stretch_p=0.0)
+    config = AugmentConfig(
+        augment_probability=1.0,
+        augment_gain_p=1.0,
+        augment_noise_p=1.0,
+        augment_pitch_p=0.0,
+        augment_time_stretch_p=0.0,
+    )
     first = Augmenter(config, seed=3)(wave, 16000, key=7)
     np.random.seed(123)  # global state must not matter
     assert np.array_equal(first, Augmenter(config, seed=3)(wave, 16000, key=7))
     assert not np.array_equal(first, Augmenter(config, seed=3)(wave, 16000, key=8))
     assert not np.allclose(first, wave)
-    with pytest.raises(ValueError, match="probability"):
-        AugmentConfig(probability=2)
+    with pytest.raises(ValueError, match="augment_probability"):
+        AugmentConfig(augment_probability=2)
+    with pytest.raises(ValueError, match=r"`augment_gain_db` must be \[low, high\]"):
+        AugmentConfig(augment_gain_db=[3, -3])

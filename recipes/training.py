@@ -1,0 +1,276 @@
+"""One experiment of the paper: load and combine corpora, split (or reload a manifest), balance the training
+split, fine-tune with the HF Trainer per fold, select on validation, score every corpus' held-out speakers,
+and average the folds. The recipe scripts only parse arguments and call `run_experiment`."""
+
+import json
+from collections import defaultdict
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import datasets
+import evaluate
+import numpy as np
+import torch
+from transformers import Trainer, set_seed
+from transformers.trainer_utils import get_last_checkpoint
+from transformers.utils import logging
+
+from .. import SER_METRICS_PATH
+from ..backbones import resolve_model_path
+from ..data import load_corpus
+from ..data.augment import AugmentConfig, Augmenter
+from ..data.balance import INTERPOLATING, BalancePlan, clip_features, mix, plan_balance
+from ..data.builder import SAMPLING_RATE
+from ..data.combine import combine_corpora
+from ..data.protocol import Metadata, load_manifest, make_splits, save_manifest, select_role
+from ..modeling import WhisperEmotionFeatureExtractor, WhisperForEmotionClassification
+from .arguments import DataArguments, ModelArguments, SERTrainingArguments
+
+logger = logging.get_logger(__name__)
+
+METRICS = ("accuracy", "unweighted_accuracy", "macro_f1")
+FOLD_RESULT = "fold_result.json"
+
+
+def waveform(audio) -> np.ndarray:
+    """A decoded `Audio` value (torchcodec decoder or dict) as 16-kHz mono float32."""
+    if isinstance(audio, dict):
+        return np.asarray(audio["array"], dtype=np.float32)
+    samples = audio.get_all_samples()
+    if samples.sample_rate != SAMPLING_RATE:
+        raise ValueError(f"Audio decoded at {samples.sample_rate} Hz; expected {SAMPLING_RATE} Hz.")
+    return samples.data.mean(dim=0).numpy().astype(np.float32)
+
+
+class SERCollator:
+    """Waveforms -> padding-free Whisper features. Training rows (`train_key` >= 0) are mixed with their SMOTE/
+    ADASYN partner, augmented when they are an `augment`-balancing copy, and augmented on the fly with the
+    configured probability; validation and test rows (`train_key` = -1) are never touched."""
+
+    def __init__(
+        self,
+        extractor: WhisperEmotionFeatureExtractor,
+        augment: AugmentConfig | None = None,
+        partners: datasets.Dataset | None = None,
+        seed: int = 0,
+    ):
+        self.extractor, self.partners = extractor, partners
+        self.augmenter = Augmenter(augment, seed) if augment and augment.augment_probability > 0 else None
+        self.copy_augmenter = Augmenter(AugmentConfig(augment_probability=1.0), seed + 1)
+
+    def __call__(self, rows: list[dict]) -> dict[str, torch.Tensor]:
+        clips = []
+        for row in rows:
+            clip = waveform(row["audio"])
+            key = row.get("train_key", -1)
+            if key >= 0:
+                if row.get("partner", -1) >= 0:
+                    clip = mix(clip, waveform(self.partners[int(row["partner"])]["audio"]), row["mix_weight"])
+                if row.get("augment_copy"):
+                    clip = self.copy_augmenter(clip, SAMPLING_RATE, key)
+                if self.augmenter is not None:
+                    clip = self.augmenter(clip, SAMPLING_RATE, key)
+            clips.append(clip)
+        batch = self.extractor(clips, sampling_rate=SAMPLING_RATE, return_tensors="pt")
+        batch["labels"] = torch.tensor([row["label"] for row in rows], dtype=torch.long)
+        return dict(batch)
+
+
+def load_data(data_args: DataArguments, seed: int):
+    """Load and combine the corpora; splits from the manifest when given, else from the protocol."""
+    corpora = {
+        spec.name: load_corpus(spec.name, spec.data_dir, cache_dir=data_args.corpus_cache_dir)
+        for spec in data_args.specs
+    }
+    combined, report = combine_corpora(corpora, data_args.view, data_args.min_duration, data_args.max_duration)
+    versions = {name: str(dataset.info.version) for name, dataset in corpora.items()}
+    if data_args.manifest:
+        plan = load_manifest(data_args.manifest)
+    else:
+        plan = make_splits(Metadata.from_dataset(combined), seed=seed, cv=data_args.cv, corpus_versions=versions)
+    extra = {}
+    for spec in data_args.test_specs:  # cross-corpus scoring: held-out speakers of corpora not trained on
+        other, _ = combine_corpora(
+            {spec.name: load_corpus(spec.name, spec.data_dir, cache_dir=data_args.corpus_cache_dir)},
+            data_args.view,
+            data_args.min_duration,
+            data_args.max_duration,
+        )
+        other_plan = make_splits(Metadata.from_dataset(other), seed=seed)
+        extra[spec.name] = other.select([i for i, utt in enumerate(other["id"]) if utt in set(other_plan.test)])
+    return combined, report, plan, extra
+
+
+def balanced_training_set(train: datasets.Dataset, plan: BalancePlan) -> datasets.Dataset:
+    rows = train.select(plan.source.tolist())
+    return (
+        rows.add_column("partner", plan.partner.tolist())
+        .add_column("mix_weight", plan.weight.tolist())
+        .add_column("augment_copy", plan.augment.tolist())
+        .add_column("train_key", list(range(len(plan.source))))
+    )
+
+
+def _features_for(train: datasets.Dataset, representation: str) -> np.ndarray:
+    return clip_features((waveform(row["audio"]) for row in train), representation=representation)
+
+
+def _with_length(dataset: datasets.Dataset) -> datasets.Dataset:
+    return dataset.add_column("length", [int(d * 100) for d in dataset["duration"]])
+
+
+def score(predictions: np.ndarray, rows: datasets.Dataset, metric, num_labels: int) -> dict[str, dict]:
+    """Per-corpus metrics (and clip counts) of predicted class ids against the rows' labels."""
+    by_corpus = defaultdict(list)
+    for i, corpus in enumerate(rows["corpus"]):
+        by_corpus[corpus].append(i)
+    labels = np.asarray(rows["label"])
+    out = {}
+    for corpus, idx in sorted(by_corpus.items()):
+        result = metric.compute(
+            predictions=predictions[idx].tolist(), references=labels[idx].tolist(), num_labels=num_labels
+        )
+        out[corpus] = {**result, "n": len(idx)}
+    return out
+
+
+def average_folds(fold_scores: list[dict[str, dict]]) -> dict[str, dict]:
+    """Per corpus: metrics averaged over folds weighted by test clips, confusion matrices summed."""
+    out = {}
+    for corpus in sorted({c for scores in fold_scores for c in scores}):
+        entries = [scores[corpus] for scores in fold_scores if corpus in scores]
+        weights = np.array([e["n"] for e in entries], dtype=float)
+        out[corpus] = {name: float(np.average([e[name] for e in entries], weights=weights)) for name in METRICS}
+        out[corpus]["n"] = int(entries[0]["n"])
+        out[corpus]["folds"] = len(entries)
+        out[corpus]["confusion_matrix"] = np.sum([e["confusion_matrix"] for e in entries], axis=0).tolist()
+    return out
+
+
+def build_model(model_args: ModelArguments, classes: list[str]) -> WhisperForEmotionClassification:
+    path = resolve_model_path(model_args.model_name_or_path)
+    return WhisperForEmotionClassification.from_pretrained(
+        path,
+        id2label=dict(enumerate(classes)),
+        label2id={name: i for i, name in enumerate(classes)},
+        pooling=model_args.pooling,
+        classifier_hidden_sizes=model_args.classifier_hidden_sizes,
+        classifier_dropout=model_args.classifier_dropout,
+        freeze_encoder=model_args.freeze_encoder,
+        dtype=torch.float32,
+    )
+
+
+def run_fold(fold: int, combined, plan, extra, classes, model_args, data_args, augment, training_args) -> dict:
+    """Train one fold (resuming from its last checkpoint), select on validation, score the test speakers."""
+    fold_dir = Path(training_args.output_dir) / f"fold_{fold}"
+    if (fold_dir / FOLD_RESULT).is_file():
+        logger.info(f"Fold {fold}: finished earlier, reusing {fold_dir / FOLD_RESULT}.")
+        return json.loads((fold_dir / FOLD_RESULT).read_text())
+    set_seed(training_args.seed + fold)
+    train = select_role(combined, plan, fold, "train")
+    validation = _with_length(select_role(combined, plan, fold, "validation"))
+    test = select_role(combined, plan, fold, "test")
+    features = _features_for(train, data_args.balance_representation) if data_args.balance in INTERPOLATING else None
+    balance = plan_balance(
+        train["label"], data_args.balance, seed=training_args.seed + fold, features=features, classes=len(classes)
+    )
+    train_rows = _with_length(balanced_training_set(train, balance))
+    logger.info(
+        f"Fold {fold}: {len(train)} training clips -> {len(train_rows)} after {data_args.balance} "
+        f"{balance.counts()}; {len(validation)} validation; {len(test)} test."
+    )
+
+    extractor = WhisperEmotionFeatureExtractor.from_pretrained(resolve_model_path(model_args.model_name_or_path))
+    metric = evaluate.load(SER_METRICS_PATH)
+
+    def compute_metrics(prediction):
+        logits = prediction.predictions[0] if isinstance(prediction.predictions, tuple) else prediction.predictions
+        result = metric.compute(
+            predictions=logits.argmax(-1).tolist(), references=prediction.label_ids.tolist(), num_labels=len(classes)
+        )
+        return {name: result[name] for name in METRICS}
+
+    fold_args = replace(training_args, output_dir=str(fold_dir), seed=training_args.seed + fold)
+    trainer = Trainer(
+        model=build_model(model_args, classes),
+        args=fold_args,
+        train_dataset=train_rows,
+        eval_dataset=validation,
+        data_collator=SERCollator(extractor, augment, partners=train, seed=training_args.seed + fold),
+        compute_metrics=compute_metrics,
+    )
+    last = get_last_checkpoint(str(fold_dir)) if fold_dir.is_dir() else None
+    trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint or last)
+    validation_metrics = trainer.evaluate()
+
+    outputs = {"test": test, **{f"cross:{name}": rows for name, rows in extra.items()}}
+    result = {
+        "fold": fold,
+        "validation": {k: float(v) for k, v in validation_metrics.items()},
+        "balance_counts": {classes[k]: v for k, v in balance.counts().items()},
+    }
+    for role, rows in outputs.items():
+        predicted = trainer.predict(rows)
+        logits, embeddings = predicted.predictions[0], predicted.predictions[1]
+        result[role] = score(logits.argmax(-1), rows, metric, len(classes))
+        if role == "test" and trainer.is_world_process_zero():
+            np.savez_compressed(
+                fold_dir / "test_embeddings.npz",
+                embeddings=embeddings,
+                labels=np.asarray(rows["label"]),
+                corpus=np.asarray(rows["corpus"]),
+                predictions=logits.argmax(-1),
+            )
+    trainer.save_model(str(fold_dir / "model"))  # on every rank: FSDP/DeepSpeed gather the weights
+    if trainer.is_world_process_zero():
+        extractor.save_pretrained(fold_dir / "model")
+        (fold_dir / FOLD_RESULT).write_text(json.dumps(result, indent=1))
+    trainer.accelerator.wait_for_everyone()
+    return result
+
+
+def run_experiment(
+    model_args: ModelArguments, data_args: DataArguments, augment: AugmentConfig, training_args: SERTrainingArguments
+) -> dict:
+    """Every fold of one experiment; writes `metrics.json`, `splits.json` and `model/` to `output_dir`."""
+    output = Path(training_args.output_dir)
+    combined, report, plan, extra = load_data(data_args, training_args.seed)
+    classes = list(combined.features["label"].names)
+    if training_args.process_index == 0:
+        output.mkdir(parents=True, exist_ok=True)
+        save_manifest(plan, output / "splits.json")
+        (output / "combine_report.json").write_text(json.dumps(report.to_dict(), indent=1))
+    folds = data_args.folds if data_args.folds is not None else list(range(len(plan.folds)))
+    unknown = [f for f in folds if not 0 <= f < len(plan.folds)]
+    if unknown:
+        raise ValueError(f"`folds` {unknown} out of range: this split has {len(plan.folds)} folds.")
+    results = [
+        run_fold(f, combined, plan, extra, classes, model_args, data_args, augment, training_args) for f in folds
+    ]
+    best = max(results, key=lambda r: r["validation"].get("eval_accuracy", 0.0))
+    test = average_folds([r["test"] for r in results])
+    metrics = {
+        "view": data_args.view, "classes": classes, "balance": data_args.balance, "cv": plan.cv,
+        "corpora": [spec.name for spec in data_args.specs], "flags": plan.flags, "seed": training_args.seed,
+        "model_name_or_path": model_args.model_name_or_path, "model_args": asdict(model_args),
+        "test_speakers": {c: info["test_speakers"] for c, info in plan.corpora.items()},
+        "folds": results, "best_fold": best["fold"], "test": test,
+        "mean": {name: float(np.mean([v[name] for v in test.values()])) for name in METRICS},
+        "cross_corpus": average_folds([{k.split(":", 1)[1]: v for k, v in r.items() if k.startswith("cross:")}
+                                       for r in results]),
+    }  # fmt: skip
+    if training_args.process_index == 0:
+        _publish_best_model(output, best["fold"])
+        (output / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    return metrics
+
+
+def _publish_best_model(output: Path, fold: int) -> None:
+    import shutil
+
+    target = output / "model"
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(output / f"fold_{fold}" / "model", target)
+    shutil.copy(output / f"fold_{fold}" / "test_embeddings.npz", output / "test_embeddings.npz")

@@ -1,0 +1,163 @@
+"""Recipe arguments, metrics, fold averaging and a tiny end-to-end run on fixture corpora."""
+
+import json
+
+import evaluate
+import numpy as np
+import pytest
+import torch
+from transformers import WhisperConfig, WhisperForConditionalGeneration, pipeline
+
+from tests.conftest import TINY_WHISPER
+from tests.fixtures.corpora import make_cremad, make_ravdess
+from whisper_ser import SER_METRICS_PATH
+from whisper_ser.data.protocol import load_manifest
+from whisper_ser.modeling import WhisperEmotionFeatureExtractor
+from whisper_ser.recipes.arguments import SERArgumentParser
+from whisper_ser.recipes.train_combined import main as train_combined
+from whisper_ser.recipes.training import average_folds
+
+
+def test_yaml_config_with_cli_overrides(tmp_path):
+    config = tmp_path / "run.yaml"
+    config.write_text(
+        "model_name_or_path: bundled:tiny.en\ncorpora: [ravdess=RAVDESS, cremad=/abs/CREMA-D]\n"
+        "data_root: /data\nview: '5'\nbalance: smote\nlearning_rate: 3.0e-5\nseed: 7\n"
+        "augment_probability: 0.5\noutput_dir: out\n"
+    )
+    model, data, augment, training = SERArgumentParser().parse(["--config", str(config), "--seed", "9", "--view", "N"])
+    assert model.model_name_or_path == "bundled:tiny.en" and model.classifier_hidden_sizes == [4096, 2048, 1024, 512]
+    assert [(s.name, str(s.data_dir)) for s in data.specs] == [
+        ("ravdess", "/data/RAVDESS"),
+        ("cremad", "/abs/CREMA-D"),
+    ]
+    assert (data.view, data.balance, augment.augment_probability) == ("N", "smote", 0.5)
+    assert (training.learning_rate, training.seed, training.lr_scheduler_type) == (3e-5, 9, "constant")
+    config.write_text("corpora: [ravdess=x]\nlearning_rat: 1.0\n")
+    with pytest.raises(ValueError, match=r"unknown keys \['learning_rat'\]"):
+        SERArgumentParser().parse(["--config", str(config)])
+    config.write_text("corpora: [ravdes=x]\n")
+    with pytest.raises(ValueError, match="expected `name=folder`"):
+        SERArgumentParser().parse(["--config", str(config)])
+    config.write_text("corpora: [ravdess=x]\nbalance: mixup\n")
+    with pytest.raises(ValueError, match="`balance` must be one of"):
+        SERArgumentParser().parse(["--config", str(config)])
+
+
+def test_metrics_match_hand_computed_values():
+    metric = evaluate.load(SER_METRICS_PATH)
+    # classes 0..2; truth 0,0,0,1,1,2 ; predicted 0,0,1,1,1,0
+    result = metric.compute(predictions=[0, 0, 1, 1, 1, 0], references=[0, 0, 0, 1, 1, 2], num_labels=4)
+    assert result["accuracy"] == pytest.approx(4 / 6)
+    assert result["unweighted_accuracy"] == pytest.approx((2 / 3 + 1 + 0) / 3)
+    f1 = [2 * (2 / 3) * (2 / 3) / (4 / 3), 2 * (2 / 3) * 1 / (5 / 3), 0.0]
+    assert result["macro_f1"] == pytest.approx(np.mean(f1))
+    assert result["confusion_matrix"] == [[2, 1, 0, 0], [0, 2, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0]]
+
+
+def fold_scores(accuracy: float, n: int, matrix: list[list[int]]) -> dict:
+    return {
+        "ravdess": {
+            "accuracy": accuracy,
+            "unweighted_accuracy": accuracy,
+            "macro_f1": accuracy,
+            "n": n,
+            "confusion_matrix": matrix,
+        }
+    }
+
+
+def test_fold_average_is_weighted_and_matrices_add_up():
+    averaged = average_folds([fold_scores(0.5, 10, [[1, 0], [0, 1]]), fold_scores(1.0, 30, [[2, 0], [0, 2]])])
+    assert averaged["ravdess"]["accuracy"] == pytest.approx((0.5 * 10 + 1.0 * 30) / 40)
+    assert averaged["ravdess"]["confusion_matrix"] == [[3, 0], [0, 3]] and averaged["ravdess"]["folds"] == 2
+
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tiny-whisper")
+    torch.manual_seed(0)
+    WhisperForConditionalGeneration(WhisperConfig(**TINY_WHISPER)).save_pretrained(path)
+    WhisperEmotionFeatureExtractor().save_pretrained(path)
+    return path
+
+
+def tiny_run_args(tmp_path, checkpoint, corpora_root, extra=()) -> list[str]:
+    return [
+        "--model_name_or_path",
+        str(checkpoint),
+        "--classifier_hidden_sizes",
+        "16",
+        "8",
+        "--corpora",
+        "ravdess=ravdess",
+        "cremad=cremad",
+        "--data_root",
+        str(corpora_root),
+        "--corpus_cache_dir",
+        str(tmp_path / "cache"),
+        "--min_duration",
+        "0",
+        "--view",
+        "4",
+        "--folds",
+        "0",
+        "1",
+        "--balance",
+        "random_oversample",
+        "--num_train_epochs",
+        "1",
+        "--per_device_train_batch_size",
+        "4",
+        "--per_device_eval_batch_size",
+        "8",
+        "--learning_rate",
+        "1e-4",
+        "--output_dir",
+        str(tmp_path / "run"),
+        "--use_cpu",
+        "--seed",
+        "3",
+        "--disable_tqdm",
+        "true",
+        "--dataloader_num_workers",
+        "0",
+        *extra,
+    ]
+
+
+@pytest.fixture(scope="module")
+def corpora_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("corpora")
+    make_ravdess(root / "ravdess", actors=6)
+    make_cremad(root / "cremad", actors=4)
+    return root
+
+
+def test_tiny_end_to_end_run(tmp_path, tiny_checkpoint, corpora_root):
+    metrics = train_combined(tiny_run_args(tmp_path, tiny_checkpoint, corpora_root))
+    run = tmp_path / "run"
+    saved = json.loads((run / "metrics.json").read_text())
+    assert saved["classes"] == ["neutral", "angry", "happy", "sad"] and saved["balance"] == "random_oversample"
+    assert [f["fold"] for f in saved["folds"]] == [0, 1] and set(saved["test"]) == {"ravdess", "cremad"}
+    for corpus, entry in saved["test"].items():
+        expected = np.mean([f["test"][corpus]["accuracy"] for f in saved["folds"]])
+        assert entry["accuracy"] == pytest.approx(expected) and entry["folds"] == 2
+        assert np.sum(entry["confusion_matrix"]) == 2 * entry["n"]
+    assert saved["mean"]["accuracy"] == pytest.approx(np.mean([v["accuracy"] for v in saved["test"].values()]))
+    assert metrics["test"] == saved["test"]
+    plan = load_manifest(run / "splits.json")
+    assert {s for c in saved["test_speakers"].values() for s in c} == {
+        s for c in plan.corpora.values() for s in c["test_speakers"]
+    }
+    counts = saved["folds"][0]["balance_counts"]
+    assert len(set(counts.values())) == 1  # oversampled to the largest class
+    embeddings = np.load(run / "test_embeddings.npz")
+    assert embeddings["embeddings"].shape == (len(plan.test), 16)
+    clf = pipeline("audio-classification", model=str(run / "model"))
+    scores = clf(np.zeros(16000, dtype=np.float32), top_k=None)
+    assert {s["label"] for s in scores} == {"neutral", "angry", "happy", "sad"}
+    # a finished run is resumable: nothing is retrained
+    before = (run / "fold_0" / "fold_result.json").stat().st_mtime
+    train_combined(tiny_run_args(tmp_path, tiny_checkpoint, corpora_root))
+    assert (run / "fold_0" / "fold_result.json").stat().st_mtime == before

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import datasets
 
-from .builder import FEATURES, SERCorpusBuilder, SkipReport
+from .builder import FEATURES, SERCorpusBuilder, SkipReport, folder_fingerprint, locate_root
 from .corpora import BUILDERS
 from .labels import CANONICAL, CORPUS_CLASSES, VIEWS, in_view, to_canonical, view_classes
 
@@ -15,8 +15,12 @@ def corpus_builder(name: str, data_dir: str | Path, cache_dir: str | Path | None
     """The `datasets` builder of one corpus over a local copy."""
     if name not in BUILDERS:
         raise ValueError(f"Unknown corpus {name!r}; available: {sorted(BUILDERS)}.")
-    return BUILDERS[name](
-        data_dir=str(Path(data_dir).expanduser().resolve()), cache_dir=str(cache_dir) if cache_dir else None
+    builder = BUILDERS[name]
+    root = locate_root(data_dir, builder.MARKERS, builder.TITLE, builder.LAYOUT)
+    return builder(
+        data_dir=str(root.resolve()),
+        cache_dir=str(cache_dir) if cache_dir else None,
+        fingerprint=folder_fingerprint(root),
     )
 
 

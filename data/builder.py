@@ -1,6 +1,7 @@
 """The one base of every corpus loader: locating a user's local copy, the shared schema, durations read from
 file headers, and counted, reported skips."""
 
+import hashlib
 import json
 import re
 from collections import Counter, defaultdict
@@ -122,8 +123,22 @@ def locate_root(data_dir: str | Path, markers: tuple[str, ...], title: str, layo
     )
 
 
+def folder_fingerprint(root: Path) -> str:
+    """A hash of every file's relative path, size and modification time below `root` (no file is read), so a
+    copy changed in place is prepared again instead of loading a stale Arrow cache."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(root).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+@dataclass
 class SERConfig(datasets.BuilderConfig):
-    """One configuration per corpus: the corpus as the paper uses it."""
+    """One configuration per corpus: the corpus as the paper uses it; `fingerprint` keys the Arrow cache to the
+    content of the user's copy."""
+
+    fingerprint: str | None = None
 
 
 class SERCorpusBuilder(datasets.GeneratorBasedBuilder):

@@ -1,4 +1,5 @@
-"""RAVDESS, speech part (Livingstone & Russo, 2018): `Actor_NN/MM-VV-EE-II-SS-RR-AA.wav`, 48 kHz."""
+"""RAVDESS, speech part (Livingstone & Russo, 2018): `Actor_NN/MM-VV-EE-II-SS-RR-AA.wav`, 48 kHz (FLAC copies
+are read too; the bundled demo corpus uses this layout)."""
 
 import re
 from collections.abc import Iterator
@@ -19,11 +20,11 @@ class Ravdess(SERCorpusBuilder):
     LAYOUT = "Audio_Speech_Actors_01-24/Actor_01 … Actor_24/03-01-05-01-02-01-12.wav"
     PATTERN = re.compile(
         r"(?P<modality>\d{2})-(?P<channel>\d{2})-(?P<emotion>\d{2})-(?P<intensity>\d{2})-(?P<statement>\d{2})"
-        r"-(?P<repetition>\d{2})-(?P<actor>\d{2})\.wav"
+        r"-(?P<repetition>\d{2})-(?P<actor>\d{2})\.(?:wav|flac)"
     )
 
     def _utterances(self, root: Path, report: SkipReport) -> Iterator[Utterance]:
-        for path in sorted(root.glob("Actor_*/*.wav")):
+        for path in sorted([*root.glob("Actor_*/*.wav"), *root.glob("Actor_*/*.flac")]):
             if not (found := self.match(path, report, root)):
                 continue
             if found["channel"] == "02":

@@ -1,6 +1,8 @@
 """The 11 loaders on fixture copies in each corpus' native layout."""
 
+import shutil
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -150,15 +152,17 @@ def test_meld_folder_variants(tmp_path):
     assert len(load_corpus("meld", root, cache_dir=tmp_path / "cache")) == 9
 
 
-def test_second_load_comes_from_the_arrow_cache(tmp_path):
+def test_second_load_comes_from_the_arrow_cache_until_the_copy_changes(tmp_path):
     root = make_ravdess(tmp_path / "corpus")
     first = load_corpus("ravdess", root, cache_dir=tmp_path / "cache")
-    (root / "Actor_01" / "03-01-01-01-01-02-01.wav").write_bytes(
-        (root / "Actor_01" / "03-01-01-01-01-01-01.wav").read_bytes()
-    )
-    second = load_corpus("ravdess", root, cache_dir=tmp_path / "cache")
-    assert len(second) == len(first) == 24  # the new file is not seen: no second scan
-    assert second.cache_files and second.cache_files[0]["filename"].startswith(str(tmp_path / "cache"))
+    arrow = Path(first.cache_files[0]["filename"])
+    written = arrow.stat().st_mtime_ns
+    second = load_corpus("ravdess", tmp_path / "corpus", cache_dir=tmp_path / "cache")  # found from above
+    assert second.cache_files[0]["filename"] == str(arrow) and arrow.stat().st_mtime_ns == written
+    assert len(second) == 24
+    shutil.copy(root / "Actor_01" / "03-01-01-01-01-01-01.wav", root / "Actor_01" / "03-01-01-01-01-02-01.wav")
+    third = load_corpus("ravdess", root, cache_dir=tmp_path / "cache")
+    assert len(third) == 25 and third.cache_files[0]["filename"] != str(arrow)
 
 
 def test_missing_folder_and_wrong_layout_name_what_was_expected(tmp_path):

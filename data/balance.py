@@ -95,7 +95,7 @@ def plan_balance(
     if labels.size == 0:
         raise ValueError("Cannot balance an empty training set.")
     present = np.unique(labels)
-    if classes is not None and len(present) < classes:
+    if method != "none" and classes is not None and len(present) < classes:
         missing = sorted(set(range(classes)) - set(present.tolist()))
         raise ValueError(f"Classes {missing} have no training clip: cannot balance (check the view and filters).")
     n = labels.size

@@ -72,16 +72,20 @@ def to_canonical(corpus: str, native: str) -> str | None:
 
 
 def view_classes(view: str, corpora: Iterable[str]) -> tuple[str, ...]:
-    """Ordered class names of a view over some corpora (`"4"`, `"5"` or `"N"`: the union of their classes)."""
+    """Ordered class names of a view over some corpora: the view's classes that at least one of them has (the
+    paper keeps "whichever available subset" of a view a corpus can serve); `"N"` is the union of their classes."""
     corpora = list(corpora)
     for corpus in corpora:
         _check_corpus(corpus)
-    if view in VIEWS:
-        return VIEWS[view]
-    if view != "N":
+    if view not in (*VIEWS, "N"):
         raise ValueError(f"Unknown emotion view {view!r}; expected '4', '5' or 'N'.")
-    present = {emotion for corpus in corpora for emotion in CORPUS_CLASSES[corpus]}
-    return tuple(emotion for emotion in CANONICAL if emotion in present)
+    present = {
+        VIEW_MERGES.get(corpus, {}).get(emotion, emotion) if view in VIEWS else emotion
+        for corpus in corpora
+        for emotion in CORPUS_CLASSES[corpus]
+    }
+    order = VIEWS.get(view, CANONICAL)
+    return tuple(emotion for emotion in order if emotion in present)
 
 
 def in_view(corpus: str, emotion: str, view: str) -> str | None:
@@ -90,7 +94,7 @@ def in_view(corpus: str, emotion: str, view: str) -> str | None:
     if view == "N":
         return emotion if emotion in CORPUS_CLASSES[corpus] else None
     emotion = VIEW_MERGES.get(corpus, {}).get(emotion, emotion)
-    return emotion if emotion in view_classes(view, [corpus]) else None
+    return emotion if emotion in VIEWS[view] else None
 
 
 def id2label(classes: Iterable[str]) -> dict[int, str]:

@@ -30,6 +30,7 @@ logger = logging.get_logger(__name__)
 
 METRICS = ("accuracy", "unweighted_accuracy", "macro_f1")
 FOLD_RESULT = "fold_result.json"
+EMBEDDINGS = "embeddings.npz"
 
 
 def waveform(audio) -> np.ndarray:
@@ -204,24 +205,31 @@ def run_fold(fold: int, combined, plan, extra, classes, model_args, data_args, a
     trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint or last)
     validation_metrics = trainer.evaluate()
 
-    outputs = {"test": test, **{f"cross:{name}": rows for name, rows in extra.items()}}
+    outputs = {"test": test, "validation": validation, **{f"cross:{name}": rows for name, rows in extra.items()}}
+    held_out = {}
     result = {
         "fold": fold,
         "validation": {k: float(v) for k, v in validation_metrics.items()},
         "balance_counts": {classes[k]: v for k, v in balance.counts().items()},
+        "global_step": trainer.state.global_step,
     }
     for role, rows in outputs.items():
         predicted = trainer.predict(rows)
         logits, embeddings = predicted.predictions[0], predicted.predictions[1]
-        result[role] = score(logits.argmax(-1), rows, metric, len(classes))
-        if role == "test" and trainer.is_world_process_zero():
-            np.savez_compressed(
-                fold_dir / "test_embeddings.npz",
-                embeddings=embeddings,
-                labels=np.asarray(rows["label"]),
-                corpus=np.asarray(rows["corpus"]),
-                predictions=logits.argmax(-1),
-            )
+        if role in ("test", "validation"):
+            held_out[role] = (embeddings, np.asarray(rows["label"]), np.asarray(rows["corpus"]), logits.argmax(-1))
+        if role != "validation":
+            result[role] = score(logits.argmax(-1), rows, metric, len(classes))
+    if trainer.is_world_process_zero():  # pooled embeddings of every clip the fold did not train on (t-SNE)
+        roles = list(held_out)
+        np.savez_compressed(
+            fold_dir / EMBEDDINGS,
+            **{
+                key: np.concatenate([held_out[r][i] for r in roles])
+                for i, key in enumerate(("embeddings", "labels", "corpus", "predictions"))
+            },
+            role=np.concatenate([[r] * len(held_out[r][1]) for r in roles]),
+        )
     trainer.save_model(str(fold_dir / "model"))  # on every rank: FSDP/DeepSpeed gather the weights
     if trainer.is_world_process_zero():
         extractor.save_pretrained(fold_dir / "model")
@@ -254,6 +262,7 @@ def run_experiment(
         "view": data_args.view, "classes": classes, "balance": data_args.balance, "cv": plan.cv,
         "corpora": [spec.name for spec in data_args.specs], "flags": plan.flags, "seed": training_args.seed,
         "model_name_or_path": model_args.model_name_or_path, "model_args": asdict(model_args),
+        "world_size": training_args.world_size,
         "test_speakers": {c: info["test_speakers"] for c, info in plan.corpora.items()},
         "folds": results, "best_fold": best["fold"], "test": test,
         "mean": {name: float(np.mean([v[name] for v in test.values()])) for name in METRICS},
@@ -273,4 +282,4 @@ def _publish_best_model(output: Path, fold: int) -> None:
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(output / f"fold_{fold}" / "model", target)
-    shutil.copy(output / f"fold_{fold}" / "test_embeddings.npz", output / "test_embeddings.npz")
+    shutil.copy(output / f"fold_{fold}" / EMBEDDINGS, output / EMBEDDINGS)

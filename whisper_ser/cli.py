@@ -1,6 +1,7 @@
 """The `whisper-ser` command line."""
 
 import argparse
+from pathlib import Path
 
 from transformers.utils import logging
 
@@ -10,6 +11,15 @@ def _convert_ct2(args: argparse.Namespace) -> int:
 
     path = convert_ct2_to_hf(args.model_dir, args.output_dir, dtype=args.dtype)
     print(f"Wrote a transformers Whisper checkpoint to {path}")
+    return 0
+
+
+def _demo_run(args: argparse.Namespace) -> int:
+    from .recipes.benchmark import run_demo
+
+    if not Path("demo_corpus").is_dir():
+        raise SystemExit("demo-run reads ./demo_corpus: run it from the root of a whisper-ser clone.")
+    run_demo(args.output)
     return 0
 
 
@@ -29,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="weight dtype of the written safetensors (default: float16, as shipped)",
     )
     convert.set_defaults(func=_convert_ct2)
+
+    demo_run = commands.add_parser(
+        "demo-run", help="The whole pipeline on the bundled demo corpus: train, evaluate, table, plots, model."
+    )
+    demo_run.add_argument("--output", type=Path, default=Path("results/demo"))
+    demo_run.set_defaults(func=_demo_run)
     return parser
 
 

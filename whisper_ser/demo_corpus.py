@@ -2,7 +2,8 @@
 (`Actor_NN/03-01-EE-II-SS-RR-AA.flac`, odd actors male) so it goes through the real RAVDESS loader.
 
 Each actor is an espeak-ng voice and variant with its own base pitch and rate; the five emotions are rendered
-as prosody (SSML rate, pitch, pitch range and volume) of RAVDESS's two sentences, with a small jitter. `python -m whisper_ser.demo_corpus demo_corpus` rebuilds the committed copy (needs espeak-ng).
+as prosody (SSML rate, pitch, pitch range and volume) of RAVDESS's two sentences, with a small jitter.
+`python -m whisper_ser.demo_corpus demo_corpus` rebuilds the committed copy (needs espeak-ng).
 """
 
 import argparse
@@ -39,8 +40,10 @@ VOICES = {
 
 def synthesize(text: str, voice: str, rate: float, pitch: float, pitch_range: float, volume: float) -> np.ndarray:
     """espeak-ng speech of `text` with SSML prosody, as 16-kHz float32."""
-    ssml = (f'<speak><prosody rate="{rate:.0f}%" pitch="{pitch:+.0f}%" range="{pitch_range:.0f}%" '
-            f'volume="{volume:.0f}%">{text}</prosody></speak>')
+    ssml = (
+        f'<speak><prosody rate="{rate:.0f}%" pitch="{pitch:+.0f}%" range="{pitch_range:.0f}%" '
+        f'volume="{volume:.0f}%">{text}</prosody></speak>'
+    )
     with tempfile.NamedTemporaryFile(suffix=".wav") as handle:
         subprocess.run(["espeak-ng", "-m", "-v", voice, "-w", handle.name, ssml], check=True, capture_output=True)
         audio, rate_hz = sf.read(handle.name, dtype="float32")
@@ -59,8 +62,14 @@ def build(output: Path, actors: int = len(VOICES), seed: int = 0) -> Path:
             for statement, text in SENTENCES.items():
                 for repetition in REPETITIONS:
                     jitter = rng.uniform(-3, 3, size=2)
-                    audio = synthesize(text, VOICES[actor], rate + base_rate + jitter[0],
-                                       pitch + base_pitch + jitter[1], pitch_range, volume)
+                    audio = synthesize(
+                        text,
+                        VOICES[actor],
+                        rate + base_rate + jitter[0],
+                        pitch + base_pitch + jitter[1],
+                        pitch_range,
+                        volume,
+                    )
                     name = f"03-01-{code:02d}-{intensity:02d}-{statement:02d}-{repetition:02d}-{actor:02d}.flac"
                     sf.write(folder / name, audio, SAMPLING_RATE, format="FLAC", subtype="PCM_16")
     return output

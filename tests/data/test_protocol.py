@@ -291,3 +291,14 @@ def test_augmentation_is_reproducible_and_off_by_default():
         AugmentConfig(augment_probability=2)
     with pytest.raises(ValueError, match=r"`augment_gain_db` must be \[low, high\]"):
         AugmentConfig(augment_gain_db=[3, -3])
+
+
+def test_views_keep_the_classes_a_corpus_can_serve():
+    from whisper_ser.data.labels import view_classes
+
+    assert view_classes("4", ["emovdb"]) == ("neutral", "angry")  # Table 3: 2 emotions
+    assert view_classes("4", ["emofilm"]) == ("angry", "happy", "sad")  # Table 3: 3
+    assert view_classes("5", ["cremad"]) == ("neutral", "angry", "happy", "sad")  # Table 3: 4
+    assert view_classes("5", ["cremad", "tess"]) == ("neutral", "angry", "happy", "sad", "surprised")
+    assert view_classes("4", ["iemocap"]) == ("neutral", "angry", "happy", "sad")  # excited merged into happy
+    assert len(view_classes("N", ["jlcorpus"])) == 10 and len(view_classes("N", ["ravdess"])) == 8

@@ -152,8 +152,9 @@ def test_tiny_end_to_end_run(tmp_path, tiny_checkpoint, corpora_root):
     }
     counts = saved["folds"][0]["balance_counts"]
     assert len(set(counts.values())) == 1  # oversampled to the largest class
-    embeddings = np.load(run / "test_embeddings.npz")
-    assert embeddings["embeddings"].shape == (len(plan.test), 16)
+    embeddings = np.load(run / "embeddings.npz")
+    assert embeddings["embeddings"].shape[1] == 16 and (embeddings["role"] == "test").sum() == len(plan.test)
+    assert set(embeddings["corpus"]) == {"ravdess", "cremad"}
     clf = pipeline("audio-classification", model=str(run / "model"))
     scores = clf(np.zeros(16000, dtype=np.float32), top_k=None)
     assert {s["label"] for s in scores} == {"neutral", "angry", "happy", "sad"}

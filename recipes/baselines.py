@@ -1,0 +1,57 @@
+"""Reference points for a run: MFCC + pitch statistics with logistic regression, and a frozen-embedding
+probe (logistic regression on the untrained backbone's pooled embeddings), on the same split."""
+
+import librosa
+import numpy as np
+import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from ..modeling import WhisperEmotionFeatureExtractor, WhisperForEmotionClassification
+
+SAMPLING_RATE = 16000
+
+
+def mfcc_pitch_features(clips: list[np.ndarray]) -> np.ndarray:
+    """Per clip: mean and std of 20 MFCCs and their deltas, and f0 statistics (YIN) and RMS energy statistics."""
+    rows = []
+    for clip in clips:
+        mfcc = librosa.feature.mfcc(y=clip, sr=SAMPLING_RATE, n_mfcc=20)
+        delta = librosa.feature.delta(mfcc)
+        f0 = librosa.yin(clip, fmin=60, fmax=500, sr=SAMPLING_RATE)
+        rms = librosa.feature.rms(y=clip)[0]
+        rows.append(
+            np.concatenate(
+                [
+                    mfcc.mean(1),
+                    mfcc.std(1),
+                    delta.std(1),
+                    [np.median(f0), f0.std(), np.percentile(f0, 90) - np.percentile(f0, 10)],
+                    [rms.mean(), rms.std(), clip.size / SAMPLING_RATE],
+                ]
+            )
+        )
+    return np.asarray(rows)
+
+
+@torch.no_grad()
+def frozen_embeddings(model_path: str, clips: list[np.ndarray], pooling: str, batch_size: int = 16) -> np.ndarray:
+    """Pooled embeddings of the pretrained backbone (its head is never used)."""
+    model = WhisperForEmotionClassification.from_pretrained(
+        model_path, pooling=pooling, num_labels=2, dtype=torch.float32
+    ).eval()
+    extractor = WhisperEmotionFeatureExtractor.from_pretrained(model_path)
+    order = np.argsort([clip.size for clip in clips])  # length-grouped batches
+    out = np.zeros((len(clips), model.config.d_model), dtype=np.float32)
+    for start in range(0, len(clips), batch_size):
+        idx = order[start : start + batch_size]
+        batch = extractor([clips[i] for i in idx], sampling_rate=SAMPLING_RATE, return_tensors="pt")
+        out[idx] = model(**batch).embeddings.numpy()
+    return out
+
+
+def logistic_accuracy(train_x, train_y, test_x, test_y, seed: int = 0) -> float:
+    classifier = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, C=1.0, random_state=seed))
+    classifier.fit(train_x, train_y)
+    return float((classifier.predict(test_x) == np.asarray(test_y)).mean())

@@ -19,11 +19,14 @@ from whisper_ser.data.balance import clip_features, mix, plan_balance
 SHARES = np.array([10044, 7427, 6286, 6157]) / 29914  # the paper's Table 2, 4-emotion 'Original'
 
 
-def clips(count: int, seed: int):
+def clips(labels: np.ndarray, seed: int):
+    """Noise plus a tone whose pitch depends on the class (so that classes form overlapping clusters)."""
     rng = np.random.default_rng(seed)
-    for _ in range(count):
+    for label in labels:
         seconds = float(np.clip(2.0 + rng.exponential(2.0), 2.0, 13.0))
-        yield (0.1 * rng.standard_normal(int(seconds * 16000))).astype(np.float32)
+        t = np.arange(int(seconds * 16000)) / 16000
+        pitch = 120 + 40 * label + rng.normal(0, 25)
+        yield (0.1 * np.sin(2 * np.pi * pitch * t) + 0.1 * rng.standard_normal(t.size)).astype(np.float32)
 
 
 def peak_mb() -> float:
@@ -37,7 +40,7 @@ def main() -> None:
     args = parser.parse_args()
     labels = np.random.default_rng(args.seed).choice(len(SHARES), size=args.clips, p=SHARES)
     start = time.perf_counter()
-    features = clip_features(clips(args.clips, args.seed))
+    features = clip_features(clips(labels, args.seed))
     featured = time.perf_counter() - start
     print(f"{args.clips} clips: log-mel statistics {features.shape} in {featured:.0f} s, peak RSS {peak_mb():.0f} MB")
     for method in ("smote", "adasyn"):
@@ -49,7 +52,7 @@ def main() -> None:
         )
     synthetic = np.flatnonzero(plan.partner >= 0)[:100]
     needed = int(max(plan.source[synthetic].max(), plan.partner[synthetic].max())) + 1
-    waves = dict(enumerate(clips(needed, args.seed)))
+    waves = dict(enumerate(clips(labels[:needed], args.seed)))
     start = time.perf_counter()
     for row in synthetic:
         mix(waves[plan.source[row]], waves[plan.partner[row]], plan.weight[row])

@@ -72,7 +72,7 @@ def _decode_pairs(onehot: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray, np
             source.append(columns[0]), partner.append(columns[1]), weight.append(float(values[1]))
         else:
             raise AssertionError(f"synthetic row {row} mixes {len(columns)} clips; expected at most 2")
-    return np.asarray(source), np.asarray(partner), np.asarray(weight)
+    return np.asarray(source, dtype=np.int64), np.asarray(partner, dtype=np.int64), np.asarray(weight, dtype=float)
 
 
 def plan_balance(

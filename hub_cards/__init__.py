@@ -1,1 +1,87 @@
-"""Model- and dataset-card templates for the Hub."""
+"""Model- and dataset-card templates for the Hub, rendered with huggingface_hub's `ModelCard` / `DatasetCard`."""
+
+from pathlib import Path
+
+from huggingface_hub import DatasetCard, DatasetCardData, EvalResult, ModelCard, ModelCardData
+
+from ..data.corpora import BUILDERS, REDISTRIBUTABLE
+
+TEMPLATES = Path(__file__).parent
+METRICS = {"accuracy": "WA (accuracy)", "unweighted_accuracy": "UA (balanced accuracy)", "macro_f1": "macro-F1"}
+TAGS = ["audio-classification", "speech-emotion-recognition", "whisper", "whisper-ser"]
+
+
+def base_model_id(model_name_or_path: str) -> str | None:
+    """The Hub id a run started from: `bundled:tiny.en` is `openai/whisper-tiny.en`; a local folder has none."""
+    if model_name_or_path.startswith("bundled:"):
+        return f"openai/whisper-{model_name_or_path.split(':', 1)[1]}"
+    return None if Path(model_name_or_path).expanduser().exists() else model_name_or_path
+
+
+def corpus_info(corpora, versions: dict[str, str] | None = None) -> list[dict]:
+    return [
+        {
+            "name": name,
+            "title": BUILDERS[name].TITLE,
+            "license": BUILDERS[name].LICENSE,
+            "version": (versions or {}).get(name, str(BUILDERS[name].VERSION)),
+            "audio": REDISTRIBUTABLE[name],
+        }
+        for name in corpora
+    ]
+
+
+def model_card(metrics: dict, repo_id: str, images: list[str], license: str = "cc-by-nc-4.0") -> ModelCard:
+    """The model card of a finished run (`metrics.json`): one model-index result per corpus and metric."""
+    base = base_model_id(metrics["model_name_or_path"])
+    results = [
+        EvalResult(task_type="audio-classification", task_name="Speech emotion recognition",
+                   dataset_type=corpus, dataset_name=f"{BUILDERS[corpus].TITLE} (held-out speakers)",
+                   dataset_split="test", metric_type=metric, metric_name=name, metric_value=round(scores[metric], 4))
+        for corpus, scores in sorted(metrics["test"].items()) for metric, name in METRICS.items()
+    ]  # fmt: skip
+    data = ModelCardData(
+        model_name=repo_id.split("/")[-1], base_model=base, library_name="transformers",
+        pipeline_tag="audio-classification", license=license, language=["en"], tags=TAGS,
+        datasets=sorted(metrics["test"]), eval_results=results,
+    )  # fmt: skip
+    rows = [
+        {"corpus": corpus, "speakers": ", ".join(metrics["test_speakers"].get(corpus, [])), **scores}
+        for corpus, scores in sorted(metrics["test"].items())
+    ]
+    cv_note = (
+        "validation folds shared speakers with training, as in the paper"
+        if metrics.get("cv") == "paper"
+        else "validation folds are speaker-disjoint from training"
+    )
+    return ModelCard.from_template(
+        data, template_path=TEMPLATES / "model_card.md", repo_id=repo_id, base_model=base or "Whisper",
+        corpora=[BUILDERS[c].TITLE for c in metrics["corpora"]], classes=metrics["classes"], results=rows,
+        mean=metrics["mean"], folds=len(metrics["folds"]), images=images, view=metrics["view"],
+        balance=metrics["balance"], seed=metrics["seed"], pooling=metrics["model_args"]["pooling"],
+        hidden_sizes=metrics["model_args"]["classifier_hidden_sizes"], flags=metrics["flags"], cv_note=cv_note,
+        corpus_info=corpus_info(metrics["corpora"], metrics.get("corpus_versions")),
+    )  # fmt: skip
+
+
+def dataset_card(corpora: list[str], pretty_name: str, with_audio: list[str]) -> DatasetCard:
+    """The card of the combined benchmark: manifests, metadata and results, audio only where allowed."""
+    data = DatasetCardData(
+        pretty_name=pretty_name, language=["en"], license="other", license_name="per-corpus",
+        license_link="LICENSE.md", task_categories=["audio-classification"], tags=TAGS,
+        size_categories=["10K<n<100K"],
+    )  # fmt: skip
+    audio_note = (
+        f"Audio files of {', '.join(with_audio)} are included under `audio/`, as their licences allow."
+        if with_audio
+        else "This repository holds no audio."
+    )
+    info = [{**entry, "audio": entry["name"] in with_audio} for entry in corpus_info(corpora)]
+    return DatasetCard.from_template(
+        data,
+        template_path=TEMPLATES / "dataset_card.md",
+        pretty_name=pretty_name,
+        corpora=[BUILDERS[c].TITLE for c in corpora],
+        corpus_info=info,
+        audio_note=audio_note,
+    )

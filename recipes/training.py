@@ -31,6 +31,7 @@ logger = logging.get_logger(__name__)
 METRICS = ("accuracy", "unweighted_accuracy", "macro_f1")
 FOLD_RESULT = "fold_result.json"
 EMBEDDINGS = "embeddings.npz"
+UTTERANCES = "utterances.parquet"
 
 
 def waveform(audio) -> np.ndarray:
@@ -46,7 +47,8 @@ def waveform(audio) -> np.ndarray:
 class SERCollator:
     """Waveforms -> padding-free Whisper features. Training rows (`train_key` >= 0) are mixed with their SMOTE/
     ADASYN partner, augmented when they are an `augment`-balancing copy, and augmented on the fly with the
-    configured probability; validation and test rows (`train_key` = -1) are never touched."""
+    configured probability; validation and test rows (`train_key` = -1) are never touched. `padding="max_length"`
+    reproduces stock Whisper's 30-s input (for comparisons)."""
 
     def __init__(
         self,
@@ -54,8 +56,9 @@ class SERCollator:
         augment: AugmentConfig | None = None,
         partners: datasets.Dataset | None = None,
         seed: int = 0,
+        padding: str = "longest",
     ):
-        self.extractor, self.partners = extractor, partners
+        self.extractor, self.partners, self.padding = extractor, partners, padding
         self.augmenter = Augmenter(augment, seed) if augment and augment.augment_probability > 0 else None
         self.copy_augmenter = Augmenter(AugmentConfig(augment_probability=1.0), seed + 1)
 
@@ -72,7 +75,7 @@ class SERCollator:
                 if self.augmenter is not None:
                     clip = self.augmenter(clip, SAMPLING_RATE, key)
             clips.append(clip)
-        batch = self.extractor(clips, sampling_rate=SAMPLING_RATE, return_tensors="pt")
+        batch = self.extractor(clips, sampling_rate=SAMPLING_RATE, return_tensors="pt", padding=self.padding)
         batch["labels"] = torch.tensor([row["label"] for row in rows], dtype=torch.long)
         return dict(batch)
 
@@ -248,6 +251,10 @@ def run_experiment(
     if training_args.process_index == 0:
         output.mkdir(parents=True, exist_ok=True)
         save_manifest(plan, output / "splits.json")
+        utterances = combined.select_columns(["id", "corpus", "speaker", "label", "duration"])
+        utterances.map(lambda label: {"emotion": classes[label]}, input_columns="label").remove_columns(
+            "label"
+        ).to_parquet(str(output / UTTERANCES))
         (output / "combine_report.json").write_text(json.dumps(report.to_dict(), indent=1))
     folds = data_args.folds if data_args.folds is not None else list(range(len(plan.folds)))
     unknown = [f for f in folds if not 0 <= f < len(plan.folds)]
@@ -263,11 +270,14 @@ def run_experiment(
         "corpora": [spec.name for spec in data_args.specs], "flags": plan.flags, "seed": training_args.seed,
         "model_name_or_path": model_args.model_name_or_path, "model_args": asdict(model_args),
         "world_size": training_args.world_size,
+        "data_dirs": {spec.name: str(spec.data_dir) for spec in data_args.specs},
+        "corpus_versions": plan.corpus_versions,
         "test_speakers": {c: info["test_speakers"] for c, info in plan.corpora.items()},
         "folds": results, "best_fold": best["fold"], "test": test,
         "mean": {name: float(np.mean([v[name] for v in test.values()])) for name in METRICS},
-        "cross_corpus": average_folds([{k.split(":", 1)[1]: v for k, v in r.items() if k.startswith("cross:")}
-                                       for r in results]),
+        "cross_corpus": average_folds(
+            [{c: v for k, scores in r.items() if k.startswith("cross:") for c, v in scores.items()} for r in results]
+        ),
     }  # fmt: skip
     if training_args.process_index == 0:
         _publish_best_model(output, best["fold"])

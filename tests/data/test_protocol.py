@@ -302,3 +302,9 @@ def test_views_keep_the_classes_a_corpus_can_serve():
     assert view_classes("5", ["cremad", "tess"]) == ("neutral", "angry", "happy", "sad", "surprised")
     assert view_classes("4", ["iemocap"]) == ("neutral", "angry", "happy", "sad")  # excited merged into happy
     assert len(view_classes("N", ["jlcorpus"])) == 10 and len(view_classes("N", ["ravdess"])) == 8
+
+
+def test_balanced_input_gives_integer_rows_and_no_synthesis():
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    plan = plan_balance(labels, "smote", features=np.random.default_rng(0).standard_normal((6, 3)))
+    assert plan.source.dtype.kind == "i" and plan.partner.tolist() == [-1] * 6 and plan.counts() == {0: 3, 1: 3}

@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SYSTEM_PACKAGES := ffmpeg espeak-ng
+TEST_PACKAGES := chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # A CPU build of torch: the local wheel folder when there is one, else PyTorch's CPU index.
 TORCH_SOURCE := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,--index-url https://download.pytorch.org/whl/cpu)
@@ -10,7 +11,7 @@ TORCH_SOURCE := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,--index-ur
 .PHONY: system-deps install demo test style quality
 
 system-deps:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(SYSTEM_PACKAGES) $(EXTRA_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
@@ -21,11 +22,12 @@ $(BIN)/python:
 
 install: system-deps $(BIN)/python
 	$(BIN)/pip install -q $(TORCH_SOURCE) "torch==2.13.0"
-	$(BIN)/pip install -q -e ".[offline,dev]"
+	$(BIN)/pip install -q -e ".[offline,app,dev]"
 
 demo: install
 	$(BIN)/whisper-ser demo-run --output results/demo
 
+test: EXTRA_PACKAGES = $(TEST_PACKAGES)
 test: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 

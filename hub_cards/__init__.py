@@ -55,7 +55,8 @@ def model_card(metrics: dict, repo_id: str, images: list[str], license: str = "c
         else "validation folds are speaker-disjoint from training"
     )
     return ModelCard.from_template(
-        data, template_path=TEMPLATES / "model_card.md", repo_id=repo_id, base_model=base or "Whisper",
+        data, template_path=TEMPLATES / "model_card.md", repo_id=repo_id, model_name=repo_id.split("/")[-1],
+        base_model=base or "Whisper",
         corpora=[BUILDERS[c].TITLE for c in metrics["corpora"]], classes=metrics["classes"], results=rows,
         mean=metrics["mean"], folds=len(metrics["folds"]), images=images, view=metrics["view"],
         balance=metrics["balance"], seed=metrics["seed"], pooling=metrics["model_args"]["pooling"],

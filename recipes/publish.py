@@ -11,10 +11,11 @@ import tempfile
 from pathlib import Path
 
 import datasets
-from huggingface_hub import CommitInfo, HfApi, get_token
+from huggingface_hub import CommitInfo, HfApi, SpaceCard, SpaceCardData, get_token
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 from transformers.utils import logging
 
+from .. import app as app_module
 from ..data.builder import locate_root
 from ..data.corpora import BUILDERS, REDISTRIBUTABLE
 from ..data.protocol import load_manifest
@@ -104,6 +105,49 @@ def push_model(
             f"Upload whisper-ser model ({metrics['view']}-emotion, {', '.join(metrics['corpora'])})",
         )
     logger.info(f"Pushed {run} to {info.commit_url}")
+    return info
+
+
+SPACE_REQUIREMENTS = ["torch", "transformers>=5,<6", "gradio>=5", "scipy", "matplotlib", "numpy"]
+
+
+def push_space(run_dir: str | Path, repo_id: str, private: bool = False) -> CommitInfo:
+    """Upload the Gradio app as a Space: the same `app.py` that `whisper-ser demo` runs, its requirements,
+    Space metadata, and the run's model (with `metrics.json`, shown beside the predictions)."""
+    import gradio
+
+    run = Path(run_dir)
+    metrics = json.loads(_require(run / "metrics.json", "metrics.json").read_text())
+    for name in MODEL_FILES:
+        _require(run / "model" / name, f"model/{name}")
+    token = _check_target(repo_id)
+    with tempfile.TemporaryDirectory(prefix="whisper-ser-push-") as tmp:
+        staging = Path(tmp)
+        shutil.copy(Path(app_module.__file__), staging / "app.py")
+        (staging / "requirements.txt").write_text("\n".join(SPACE_REQUIREMENTS) + "\n")
+        (staging / "model").mkdir()
+        for name in MODEL_FILES:
+            shutil.copy(run / "model" / name, staging / "model" / name)
+        (staging / "metrics.json").write_text(_public_metrics(metrics))
+        data = SpaceCardData(
+            title="Speech emotion recognition",
+            sdk="gradio",
+            sdk_version=gradio.__version__,
+            app_file="app.py",
+            license="cc-by-nc-4.0",
+            tags=["speech-emotion-recognition"],
+        )
+        card = SpaceCard(
+            f"---\n{data.to_yaml()}\n---\n\n# Speech emotion recognition\n\nThe whisper-ser demo app "
+            f"on a model fine-tuned for {', '.join(metrics['classes'])}.\n"
+        )
+        card.save(staging / "README.md")
+        api = HfApi(token=token)
+        api.create_repo(repo_id, repo_type="space", space_sdk="gradio", private=private, exist_ok=True)
+        info = api.upload_folder(
+            folder_path=staging, repo_id=repo_id, repo_type="space", commit_message="Upload the whisper-ser demo app"
+        )
+    logger.info(f"Pushed the app of {run} to {info.commit_url}")
     return info
 
 

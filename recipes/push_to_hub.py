@@ -3,6 +3,7 @@
 Usage:
     python recipes/push_to_hub.py --run results/combined_5emo_smote --repo-id org/whisper-ser-5emo
     python recipes/push_to_hub.py --benchmark results/table3 --repo-id org/ser-11-corpora-benchmark
+    python recipes/push_to_hub.py --space --run results/demo --repo-id org/whisper-ser-demo
 The token comes from `hf auth login` or HF_TOKEN; HF_ENDPOINT selects another Hub.
 """
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from transformers.utils import logging
 
-from whisper_ser.recipes.publish import push_benchmark, push_model
+from whisper_ser.recipes.publish import push_benchmark, push_model, push_space
 
 
 def main(argv: list[str] | None = None):
@@ -23,9 +24,14 @@ def main(argv: list[str] | None = None):
     parser.add_argument("--private", action="store_true")
     parser.add_argument("--revision", help="branch to push to (created if missing)")
     parser.add_argument("--with-audio", action="store_true", help="benchmark: include audio where licences allow")
+    parser.add_argument("--space", action="store_true", help="with --run: push the Gradio app as a Space")
     args = parser.parse_args(argv)
     logging.set_verbosity_info()
-    if args.run is not None:
+    if args.space:
+        if args.run is None:
+            parser.error("--space needs --run")
+        info = push_space(args.run, args.repo_id, private=args.private)
+    elif args.run is not None:
         info = push_model(args.run, args.repo_id, private=args.private, revision=args.revision)
     else:
         info = push_benchmark(

@@ -23,6 +23,26 @@ def _demo_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from . import app
+
+    app.main(
+        [
+            "--model",
+            args.model,
+            "--host",
+            args.host,
+            "--port",
+            str(args.port),
+            "--window",
+            str(args.window),
+            "--hop",
+            str(args.hop),
+        ]
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="whisper-ser", description="Speech emotion recognition on Whisper.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -45,6 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo_run.add_argument("--output", type=Path, default=Path("results/demo"))
     demo_run.set_defaults(func=_demo_run)
+
+    demo = commands.add_parser("demo", help="Open the Gradio app on a saved or Hub model.")
+    demo.add_argument("--model", default="results/demo/model", help="a model folder or Hub id")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=7860)
+    demo.add_argument("--window", type=float, default=10.0, help="seconds per segment of long audio")
+    demo.add_argument("--hop", type=float, default=5.0, help="seconds between segments of long audio")
+    demo.set_defaults(func=_demo)
     return parser
 
 

@@ -275,3 +275,41 @@ def test_failed_upload_leaves_nothing_behind(hub, benchmark, tmp_path):
     assert result.returncode != 0 and "500" in result.stderr
     assert sorted(p.name for p in run.rglob("*")) == before
     assert set(Path(tempfile.gettempdir()).glob("whisper-ser-push-*")) == staged_before
+
+
+def test_space_push_uploads_the_same_app_file(hub, benchmark, tmp_path):
+    endpoint, _ = hub
+    result = push(
+        endpoint,
+        "--space",
+        "--run",
+        str(benchmark / "combined_4emo"),
+        "--repo-id",
+        "org/ser-demo",
+        home=tmp_path / "h",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    files = {
+        f.path
+        for f in HfApi(endpoint=endpoint, token=TOKEN).list_repo_tree(
+            "org/ser-demo", repo_type="space", recursive=True
+        )
+    }
+    assert {
+        "app.py",
+        "requirements.txt",
+        "README.md",
+        "metrics.json",
+        "model/model.safetensors",
+        "model/modeling_whisper_emotion.py",
+    } <= files
+
+    def get(name: str) -> Path:
+        return Path(
+            hf_hub_download("org/ser-demo", name, repo_type="space", endpoint=endpoint, cache_dir=tmp_path / "c")
+        )
+
+    assert get("app.py").read_bytes() == (REPO / "whisper_ser" / "app.py").read_bytes()
+    card = ModelCard.load(get("README.md"))
+    assert card.data.sdk == "gradio" and card.data.app_file == "app.py"
+    assert "gradio" in get("requirements.txt").read_text() and "whisper" not in get("requirements.txt").read_text()

@@ -51,8 +51,8 @@ def main() -> None:
             f"peak RSS {peak_mb():.0f} MB"
         )
     synthetic = np.flatnonzero(plan.partner >= 0)[:100]
-    needed = int(max(plan.source[synthetic].max(), plan.partner[synthetic].max())) + 1
-    waves = dict(enumerate(clips(labels[:needed], args.seed)))
+    wanted = set(plan.source[synthetic].tolist()) | set(plan.partner[synthetic].tolist())
+    waves = {i: wave for i, wave in enumerate(clips(labels[: max(wanted) + 1], args.seed)) if i in wanted}
     start = time.perf_counter()
     for row in synthetic:
         mix(waves[plan.source[row]], waves[plan.partner[row]], plan.weight[row])

@@ -84,3 +84,45 @@ def espeak(text: str, path, voice: str = "en", speed: int = 175, pitch: int = 50
     subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "-w", str(path), text], check=True)
     audio, rate = sf.read(path, dtype="float32")
     return resample(audio, rate, 16000)
+
+
+def write_tiny_checkpoint(path):
+    """A tiny random stock Whisper checkpoint with the emotion feature extractor, as `model_name_or_path`."""
+    import torch
+
+    torch.manual_seed(0)
+    WhisperForConditionalGeneration(WhisperConfig(**TINY_WHISPER)).save_pretrained(path)
+    WhisperEmotionFeatureExtractor().save_pretrained(path)
+    return path
+
+
+def tiny_recipe(root, epochs: int = 1, batch_size: int = 8) -> str:
+    """Recipe YAML for fast runs on fixture RAVDESS (6 actors) and CREMA-D (4 actors) copies under `root`;
+    callers append `corpora:` and anything else."""
+    from tests.fixtures.corpora import make_cremad, make_ravdess
+
+    checkpoint = write_tiny_checkpoint(root / "tiny")
+    make_ravdess(root / "corpora" / "ravdess", actors=6)
+    make_cremad(root / "corpora" / "cremad", actors=4)
+    return (
+        f"model_name_or_path: {checkpoint}\nclassifier_hidden_sizes: [16]\ndata_root: {root / 'corpora'}\n"
+        f"corpus_cache_dir: {root / 'cache'}\nview: '4'\nmin_duration: 0.0\nfolds: [0]\n"
+        f"num_train_epochs: {epochs}\nper_device_train_batch_size: {batch_size}\nper_device_eval_batch_size: 8\n"
+        "use_cpu: true\ndisable_tqdm: true\nreport_to: none\ndataloader_num_workers: 0\n"
+    )
+
+
+BLOCK_WHISPER_SER = """
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "whisper_ser":
+            raise ImportError("whisper_ser is blocked in this process")
+sys.meta_path.insert(0, Block())
+try:
+    import whisper_ser
+    raise SystemExit("whisper_ser is importable although it is blocked")
+except ImportError:
+    pass
+"""
+"""Prepended to a subprocess script: the process behaves like a machine without whisper-ser."""

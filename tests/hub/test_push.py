@@ -13,10 +13,8 @@ import numpy as np
 import pytest
 import torch
 from huggingface_hub import DatasetCard, HfApi, ModelCard, hf_hub_download
-from transformers import WhisperConfig, WhisperForConditionalGeneration
 
-from tests.conftest import TINY_WHISPER, noise
-from tests.fixtures.corpora import make_cremad, make_ravdess
+from tests.conftest import BLOCK_WHISPER_SER, noise, tiny_recipe
 from tests.hub.hub_server import serve
 from whisper_ser.modeling import WhisperEmotionFeatureExtractor, WhisperForEmotionClassification
 from whisper_ser.recipes.benchmark import run_grid
@@ -36,16 +34,7 @@ def hub():
 def benchmark(tmp_path_factory):
     """A finished two-run benchmark folder (tiny model, fixture corpora)."""
     root = tmp_path_factory.mktemp("bench")
-    torch.manual_seed(0)
-    WhisperForConditionalGeneration(WhisperConfig(**TINY_WHISPER)).save_pretrained(root / "tiny")
-    WhisperEmotionFeatureExtractor().save_pretrained(root / "tiny")
-    make_ravdess(root / "corpora" / "ravdess", actors=6)
-    make_cremad(root / "corpora" / "cremad", actors=4)
-    common = (
-        f"model_name_or_path: {root / 'tiny'}\nclassifier_hidden_sizes: [16]\ndata_root: {root / 'corpora'}\n"
-        f"corpus_cache_dir: {root / 'cache'}\nview: '4'\nmin_duration: 0.0\nfolds: [0]\nnum_train_epochs: 1\n"
-        "per_device_train_batch_size: 8\nuse_cpu: true\ndisable_tqdm: true\nreport_to: none\n"
-    )
+    common = tiny_recipe(root)
     (root / "combined.yaml").write_text(common + "corpora: [ravdess=ravdess, cremad=cremad]\n")
     (root / "single.yaml").write_text(common + "corpora: [cremad=cremad]\n")
     (root / "grid.yaml").write_text(
@@ -78,14 +67,9 @@ def push(endpoint: str, *args: str, token: str | None = TOKEN, home: Path) -> su
     )
 
 
-LOAD = textwrap.dedent(
+LOAD = BLOCK_WHISPER_SER + textwrap.dedent(
     """
     import sys, json
-    class Block:
-        def find_spec(self, name, path=None, target=None):
-            if name.split(".")[0] == "whisper_ser":
-                raise ImportError("blocked")
-    sys.meta_path.insert(0, Block())
     import numpy as np, torch
     from transformers import AutoFeatureExtractor, AutoModel, pipeline
     model = AutoModel.from_pretrained(sys.argv[1], trust_remote_code=True).eval()

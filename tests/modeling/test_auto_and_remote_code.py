@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from transformers import AutoConfig, AutoFeatureExtractor, AutoModel, AutoModelForAudioClassification
 
-from tests.conftest import noise
+from tests.conftest import BLOCK_WHISPER_SER, noise
 from whisper_ser.modeling import WhisperEmotionFeatureExtractor, WhisperForEmotionClassification
 
 
@@ -51,19 +51,9 @@ def test_save_writes_safetensors_code_and_auto_map(saved_model):
         assert imports <= {"torch", "transformers", "dataclasses", ""}, imports
 
 
-REMOTE = textwrap.dedent(
+REMOTE = BLOCK_WHISPER_SER + textwrap.dedent(
     """
     import sys, json
-    class Block:
-        def find_spec(self, name, path=None, target=None):
-            if name.split(".")[0] == "whisper_ser":
-                raise ImportError("whisper_ser is blocked in this process")
-    sys.meta_path.insert(0, Block())
-    try:
-        import whisper_ser
-        raise SystemExit("whisper_ser was importable")
-    except ImportError:
-        pass
     import numpy as np
     from transformers import AutoModel, pipeline
     path = sys.argv[1]

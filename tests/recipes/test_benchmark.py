@@ -6,12 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-import torch
-from transformers import WhisperConfig, WhisperForConditionalGeneration
 
-from tests.conftest import TINY_WHISPER
-from tests.fixtures.corpora import make_cremad, make_ravdess
-from whisper_ser.modeling import WhisperEmotionFeatureExtractor
+from tests.conftest import tiny_recipe
 from whisper_ser.recipes.benchmark import run_grid
 from whisper_ser.recipes.report import cross_corpus, table3, write_table3
 
@@ -48,17 +44,7 @@ def test_table3_layout_with_paper_figures(tmp_path):
 
 @pytest.fixture
 def tiny_grid(tmp_path):
-    torch.manual_seed(0)
-    WhisperForConditionalGeneration(WhisperConfig(**TINY_WHISPER)).save_pretrained(tmp_path / "tiny")
-    WhisperEmotionFeatureExtractor().save_pretrained(tmp_path / "tiny")
-    make_ravdess(tmp_path / "corpora" / "ravdess", actors=6)
-    make_cremad(tmp_path / "corpora" / "cremad", actors=4)
-    common = (
-        f"model_name_or_path: {tmp_path / 'tiny'}\nclassifier_hidden_sizes: [16]\ndata_root: "
-        f"{tmp_path / 'corpora'}\ncorpus_cache_dir: {tmp_path / 'cache'}\nview: '4'\nmin_duration: 0.0\n"
-        "folds: [0]\nnum_train_epochs: 1\nper_device_train_batch_size: 8\nuse_cpu: true\n"
-        "disable_tqdm: true\nreport_to: none\n"
-    )
+    common = tiny_recipe(tmp_path)
     (tmp_path / "combined.yaml").write_text(common + "corpora: [ravdess=ravdess, cremad=cremad]\nbalance: smote\n")
     (tmp_path / "single.yaml").write_text(common + "corpora: [ravdess=ravdess]\ntest_corpora: [cremad=cremad]\n")
     grid = tmp_path / "grid.yaml"

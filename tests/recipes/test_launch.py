@@ -13,11 +13,8 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file
-from transformers import WhisperConfig, WhisperForConditionalGeneration
 
-from tests.conftest import TINY_WHISPER
-from tests.fixtures.corpora import make_cremad, make_ravdess
-from whisper_ser.modeling import WhisperEmotionFeatureExtractor
+from tests.conftest import tiny_recipe
 from whisper_ser.recipes.train_single import main as train_single
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,19 +24,10 @@ RECIPE = REPO / "recipes" / "train_combined.py"
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     root = tmp_path_factory.mktemp("launch")
-    torch.manual_seed(0)
-    WhisperForConditionalGeneration(WhisperConfig(**TINY_WHISPER)).save_pretrained(root / "tiny")
-    WhisperEmotionFeatureExtractor().save_pretrained(root / "tiny")
-    make_ravdess(root / "corpora" / "ravdess", actors=6)
-    make_cremad(root / "corpora" / "cremad", actors=4)
     config = root / "run.yaml"
     config.write_text(
-        f"model_name_or_path: {root / 'tiny'}\nclassifier_hidden_sizes: [16]\n"
-        f"corpora: [ravdess=ravdess, cremad=cremad]\ndata_root: {root / 'corpora'}\n"
-        f"corpus_cache_dir: {root / 'cache'}\nview: '4'\nmin_duration: 0.0\nfolds: [0]\n"
-        "seed: 11\nlearning_rate: 1.0e-3\nnum_train_epochs: 4\nper_device_train_batch_size: 4\n"
-        "per_device_eval_batch_size: 8\nuse_cpu: true\ndisable_tqdm: true\nreport_to: none\n"
-        "dataloader_num_workers: 0\n"
+        tiny_recipe(root, epochs=4, batch_size=4)
+        + "corpora: [ravdess=ravdess, cremad=cremad]\nseed: 11\nlearning_rate: 1.0e-3\n"
     )
     return root, config
 

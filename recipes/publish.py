@@ -5,6 +5,7 @@ folder, so a failed upload leaves nothing behind and never touches the run folde
 huggingface_hub (`hf auth login` or `HF_TOKEN`) and is never printed or written.
 """
 
+import importlib.util
 import json
 import shutil
 import tempfile
@@ -15,7 +16,6 @@ from huggingface_hub import CommitInfo, HfApi, SpaceCard, SpaceCardData, get_tok
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 from transformers.utils import logging
 
-from .. import app as app_module
 from ..data.builder import locate_root
 from ..data.corpora import BUILDERS, REDISTRIBUTABLE
 from ..data.protocol import load_manifest
@@ -123,7 +123,7 @@ def push_space(run_dir: str | Path, repo_id: str, private: bool = False) -> Comm
     token = _check_target(repo_id)
     with tempfile.TemporaryDirectory(prefix="whisper-ser-push-") as tmp:
         staging = Path(tmp)
-        shutil.copy(Path(app_module.__file__), staging / "app.py")
+        shutil.copy(importlib.util.find_spec("whisper_ser.app").origin, staging / "app.py")
         (staging / "requirements.txt").write_text("\n".join(SPACE_REQUIREMENTS) + "\n")
         (staging / "model").mkdir()
         for name in MODEL_FILES:

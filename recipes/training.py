@@ -100,9 +100,31 @@ def load_data(data_args: DataArguments, seed: int):
             data_args.min_duration,
             data_args.max_duration,
         )
-        other_plan = make_splits(Metadata.from_dataset(other), seed=seed)
-        extra[spec.name] = other.select([i for i, utt in enumerate(other["id"]) if utt in set(other_plan.test)])
+        test_ids = set(make_splits(Metadata.from_dataset(other), seed=seed).test)
+        extra[spec.name] = _in_label_space(
+            other.select([i for i, utt in enumerate(other["id"]) if utt in test_ids]),
+            combined.features["label"].names,
+            spec.name,
+        )
     return combined, report, plan, extra
+
+
+def _in_label_space(rows: datasets.Dataset, classes: list[str], corpus: str) -> datasets.Dataset:
+    """Rows of another corpus relabelled into the trained model's classes; classes it lacks are dropped."""
+    names = rows.features["label"].names
+    keep = [i for i, label in enumerate(rows["label"]) if names[label] in classes]
+    if len(keep) < len(rows):
+        logger.warning(
+            f"{corpus}: {len(rows) - len(keep)} held-out clips of classes the model does not know "
+            f"({sorted(set(names) - set(classes))}) are left out of cross-corpus scoring."
+        )
+    rows = rows.select(keep)
+    relabelled = [classes.index(names[label]) for label in rows["label"]]
+    return (
+        rows.remove_columns("label")
+        .add_column("label", relabelled)
+        .cast_column("label", datasets.ClassLabel(names=list(classes)))
+    )
 
 
 def balanced_training_set(train: datasets.Dataset, plan: BalancePlan) -> datasets.Dataset:

@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.set_verbosity_info()
+    logging.set_verbosity_warning()
     args = build_parser().parse_args(argv)
     return args.func(args)
 

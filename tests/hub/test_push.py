@@ -12,7 +12,7 @@ import datasets
 import numpy as np
 import pytest
 import torch
-from huggingface_hub import DatasetCard, HfApi, ModelCard, hf_hub_download
+from huggingface_hub import DatasetCard, HfApi, ModelCard, constants, hf_hub_download
 
 from tests.conftest import BLOCK_WHISPER_SER, noise, tiny_recipe
 from tests.hub.hub_server import serve
@@ -25,8 +25,11 @@ TOKEN = "hf_local_test_token_123456"
 
 @pytest.fixture(scope="module")
 def hub():
+    """The local server; while it runs, huggingface_hub may go online (CI sets HF_HUB_OFFLINE=1 globally)."""
     server, state = serve(TOKEN)
-    yield f"http://127.0.0.1:{server.server_address[1]}", state
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(constants, "HF_HUB_OFFLINE", False)
+        yield f"http://127.0.0.1:{server.server_address[1]}", state
     server.shutdown()
 
 

@@ -162,3 +162,16 @@ def test_tiny_end_to_end_run(tmp_path, tiny_checkpoint, corpora_root):
     before = (run / "fold_0" / "fold_result.json").stat().st_mtime
     train_combined(tiny_run_args(tmp_path, tiny_checkpoint, corpora_root))
     assert (run / "fold_0" / "fold_result.json").stat().st_mtime == before
+
+
+def test_cross_corpus_rows_take_the_trained_label_space():
+    import datasets
+
+    from whisper_ser.recipes.training import _in_label_space
+
+    rows = datasets.Dataset.from_dict({"id": ["a", "b", "c", "d"], "label": [0, 1, 2, 1]}).cast_column(
+        "label", datasets.ClassLabel(names=["neutral", "angry", "happy"])
+    )
+    mapped = _in_label_space(rows, ["angry", "neutral"], "ravdess")
+    assert mapped.features["label"].names == ["angry", "neutral"] and mapped["label"] == [1, 0, 0]
+    assert mapped["id"] == ["a", "b", "d"]

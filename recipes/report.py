@@ -14,7 +14,7 @@ from sklearn.manifold import TSNE  # noqa: E402
 
 SETUPS = ("4", "5", "N")
 COLUMNS = ("DS", "UN", "SM", "AD", "Tr.Sep")
-BALANCE_COLUMNS = {"downsample": "DS", "none": "UN", "smote": "SM", "adasyn": "AD"}
+
 
 
 def table3(runs: list[dict], paper: dict[str, dict[str, float]] | None = None) -> tuple[list[str], list[list]]:

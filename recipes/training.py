@@ -22,6 +22,7 @@ from ..data.augment import AugmentConfig, Augmenter
 from ..data.balance import INTERPOLATING, BalancePlan, clip_features, mix, plan_balance
 from ..data.builder import SAMPLING_RATE
 from ..data.combine import combine_corpora
+from ..data.labels import id2label
 from ..data.protocol import Metadata, load_manifest, make_splits, save_manifest, select_role
 from ..modeling import WhisperEmotionFeatureExtractor, WhisperForEmotionClassification
 from .arguments import DataArguments, ModelArguments, SERTrainingArguments
@@ -177,8 +178,8 @@ def build_model(model_args: ModelArguments, classes: list[str]) -> WhisperForEmo
     path = resolve_model_path(model_args.model_name_or_path)
     return WhisperForEmotionClassification.from_pretrained(
         path,
-        id2label=dict(enumerate(classes)),
-        label2id={name: i for i, name in enumerate(classes)},
+        id2label=id2label(classes),
+        label2id={name: i for i, name in id2label(classes).items()},
         pooling=model_args.pooling,
         classifier_hidden_sizes=model_args.classifier_hidden_sizes,
         classifier_dropout=model_args.classifier_dropout,

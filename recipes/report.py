@@ -16,7 +16,6 @@ SETUPS = ("4", "5", "N")
 COLUMNS = ("DS", "UN", "SM", "AD", "Tr.Sep")
 
 
-
 def table3(runs: list[dict], paper: dict[str, dict[str, float]] | None = None) -> tuple[list[str], list[list]]:
     """Rows: corpora and Mean; columns `setup/column` (e.g. `4/SM`) with WA on the held-out speakers (%), each
     followed by the paper's figure when known. `runs`: {"setup", "column", "metrics"} per finished run."""

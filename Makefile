@@ -8,7 +8,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # A CPU build of torch: the local wheel folder when there is one, else PyTorch's CPU index.
 TORCH_SOURCE := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,--index-url https://download.pytorch.org/whl/cpu)
 
-.PHONY: system-deps install demo test style quality
+# The package is built as a wheel and installed like a user's `pip install`; the tests run from a copy outside the
+# source tree, so they import the installed wheel and never the checkout. `make develop` installs it editable.
+SUITE := build/suite
+
+.PHONY: system-deps install develop demo test style quality
 
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES) $(EXTRA_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -22,6 +26,12 @@ $(BIN)/python:
 
 install: system-deps $(BIN)/python
 	$(BIN)/pip install -q $(TORCH_SOURCE) "torch==2.13.0"
+	rm -rf dist && $(BIN)/pip wheel -q --no-deps -w dist .
+	$(BIN)/pip install -q "$$(ls dist/whisper_ser-*.whl)[offline,app,dev]"
+	$(BIN)/pip install -q --force-reinstall --no-deps dist/whisper_ser-*.whl
+
+develop: system-deps $(BIN)/python
+	$(BIN)/pip install -q $(TORCH_SOURCE) "torch==2.13.0"
 	$(BIN)/pip install -q -e ".[offline,app,dev]"
 
 demo: install
@@ -29,7 +39,9 @@ demo: install
 
 test: EXTRA_PACKAGES = $(TEST_PACKAGES)
 test: install
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	rm -rf $(SUITE) && mkdir -p $(SUITE) && cp -r tests $(SUITE)/
+	cd $(SUITE) && WHISPER_SER_SOURCE=$(CURDIR) $(CURDIR)/$(BIN)/python -m pytest tests -q -p no:cacheprovider \
+		-c $(CURDIR)/pyproject.toml --rootdir .
 
 style:
 	$(BIN)/ruff format .

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from huggingface_hub import DatasetCard, DatasetCardData, EvalResult, ModelCard, ModelCardData
 
-from ..data.corpora import BUILDERS, REDISTRIBUTABLE
+from whisper_ser.data.corpora import BUILDERS, REDISTRIBUTABLE
 
 TEMPLATES = Path(__file__).parent
 METRICS = {"accuracy": "WA (accuracy)", "unweighted_accuracy": "UA (balanced accuracy)", "macro_f1": "macro-F1"}

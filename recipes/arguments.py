@@ -7,11 +7,11 @@ from pathlib import Path
 import yaml
 from transformers import HfArgumentParser, TrainingArguments
 
-from ..data import CORPORA
-from ..data.augment import AugmentConfig
-from ..data.balance import METHODS
-from ..data.protocol import CV_MODES
-from ..modeling import POOLING_MODES
+from whisper_ser.data import CORPORA
+from whisper_ser.data.augment import AugmentConfig
+from whisper_ser.data.balance import METHODS
+from whisper_ser.data.protocol import CV_MODES
+from whisper_ser.modeling import POOLING_MODES
 
 
 @dataclass

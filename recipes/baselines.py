@@ -8,7 +8,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from ..modeling import WhisperEmotionFeatureExtractor, WhisperForEmotionClassification
+from whisper_ser.modeling import WhisperEmotionFeatureExtractor, WhisperForEmotionClassification
 
 SAMPLING_RATE = 16000
 

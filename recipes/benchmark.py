@@ -7,8 +7,9 @@ import numpy as np
 import yaml
 from transformers.utils import logging
 
-from ..backbones import resolve_model_path
-from ..data.protocol import load_manifest, select_role
+from whisper_ser.backbones import resolve_model_path
+from whisper_ser.data.protocol import load_manifest, select_role
+
 from .arguments import SERArgumentParser
 from .baselines import frozen_embeddings, logistic_accuracy, mfcc_pitch_features
 from .report import cross_corpus, run_plots, table3, write_table3

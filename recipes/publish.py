@@ -16,10 +16,11 @@ from huggingface_hub import CommitInfo, HfApi, SpaceCard, SpaceCardData, get_tok
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 from transformers.utils import logging
 
-from ..data.builder import locate_root
-from ..data.corpora import BUILDERS, REDISTRIBUTABLE
-from ..data.protocol import load_manifest
-from ..hub_cards import dataset_card, model_card
+from whisper_ser.data.builder import locate_root
+from whisper_ser.data.corpora import BUILDERS, REDISTRIBUTABLE
+from whisper_ser.data.protocol import load_manifest
+from whisper_ser.hub_cards import dataset_card, model_card
+
 from .training import UTTERANCES
 
 logger = logging.get_logger(__name__)

@@ -15,16 +15,17 @@ from transformers import Trainer, set_seed
 from transformers.trainer_utils import get_last_checkpoint
 from transformers.utils import logging
 
-from .. import SER_METRICS_PATH
-from ..backbones import resolve_model_path
-from ..data import load_corpus
-from ..data.augment import AugmentConfig, Augmenter
-from ..data.balance import INTERPOLATING, BalancePlan, clip_features, mix, plan_balance
-from ..data.builder import SAMPLING_RATE
-from ..data.combine import combine_corpora
-from ..data.labels import id2label
-from ..data.protocol import Metadata, load_manifest, make_splits, save_manifest, select_role
-from ..modeling import WhisperEmotionFeatureExtractor, WhisperForEmotionClassification
+from whisper_ser import SER_METRICS_PATH
+from whisper_ser.backbones import resolve_model_path
+from whisper_ser.data import load_corpus
+from whisper_ser.data.augment import AugmentConfig, Augmenter
+from whisper_ser.data.balance import INTERPOLATING, BalancePlan, clip_features, mix, plan_balance
+from whisper_ser.data.builder import SAMPLING_RATE
+from whisper_ser.data.combine import combine_corpora
+from whisper_ser.data.labels import id2label
+from whisper_ser.data.protocol import Metadata, load_manifest, make_splits, save_manifest, select_role
+from whisper_ser.modeling import WhisperEmotionFeatureExtractor, WhisperForEmotionClassification
+
 from .arguments import DataArguments, ModelArguments, SERTrainingArguments
 
 logger = logging.get_logger(__name__)

@@ -1,11 +1,19 @@
 """Shared fixtures: tiny random Whisper configs and checkpoints, synthetic audio."""
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 from transformers import WhisperConfig, WhisperForConditionalGeneration
 
 import whisper_ser  # noqa: F401  (registers the Auto classes)
 from whisper_ser.modeling import WhisperEmotionConfig, WhisperEmotionFeatureExtractor, WhisperForEmotionClassification
+
+SOURCE = Path(os.environ.get("WHISPER_SER_SOURCE") or Path(__file__).resolve().parents[1])
+"""The source checkout (README, demo corpus). `make test` runs a copy of the tests outside it, so the package
+itself is always imported from where it is installed: `PACKAGE`."""
+PACKAGE = Path(whisper_ser.__file__).parent
 
 TINY_WHISPER = dict(
     d_model=16,

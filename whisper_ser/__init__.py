@@ -7,8 +7,9 @@ Importing the package registers `WhisperEmotionConfig`, `WhisperForEmotionClassi
 
 from pathlib import Path
 
+from whisper_ser.modeling import WhisperEmotionConfig, WhisperEmotionFeatureExtractor, WhisperForEmotionClassification
+
 from .backbones import bundled_backbone, resolve_model_path
-from .modeling import WhisperEmotionConfig, WhisperEmotionFeatureExtractor, WhisperForEmotionClassification
 from .pipeline import EmotionAudioClassificationPipeline, register_pipeline
 
 register_pipeline()

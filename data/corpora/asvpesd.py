@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..builder import SERCorpusBuilder, SkipReport, Utterance
+from whisper_ser.data.builder import SERCorpusBuilder, SkipReport, Utterance
 
 ENGLISH = "02"
 

@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..builder import SERCorpusBuilder, SkipReport, Utterance, logger
+from whisper_ser.data.builder import SERCorpusBuilder, SkipReport, Utterance, logger
 
 SENTENCES = {
     "IEO": "It's eleven o'clock.", "TIE": "That is exactly what happened.", "IOM": "I'm on my way to the meeting.",

@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..builder import SERCorpusBuilder, SkipReport, Utterance, logger
+from whisper_ser.data.builder import SERCorpusBuilder, SkipReport, Utterance, logger
 
 LEGEND = "f_m_corpus_it_es_en_legend.xlsx"
 

@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..builder import SERCorpusBuilder, SkipReport, Utterance
+from whisper_ser.data.builder import SERCorpusBuilder, SkipReport, Utterance
 
 SPEAKERS = {"bea": "female", "jenie": "female", "josh": "male", "sam": "male"}
 STYLE_WORDS = {

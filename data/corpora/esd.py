@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..builder import SERCorpusBuilder, SkipReport, Utterance
+from whisper_ser.data.builder import SERCorpusBuilder, SkipReport, Utterance
 
 ENGLISH = {f"{i:04d}" for i in range(11, 21)}
 MALE = {"0011", "0012", "0013", "0014", "0020"}  # from the release's README

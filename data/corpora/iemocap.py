@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..builder import SERCorpusBuilder, SkipReport, Utterance
+from whisper_ser.data.builder import SERCorpusBuilder, SkipReport, Utterance
 
 LABEL_LINE = re.compile(r"\[(?P<start>[\d.]+) - (?P<end>[\d.]+)\]\t(?P<utt>Ses\w+)\t(?P<label>\w+)\t\[")
 TRANSCRIPT_LINE = re.compile(r"(?P<utt>Ses\w+) \[[\d.]+-[\d.]+\]: (?P<text>.*)")

@@ -6,7 +6,7 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..builder import SERCorpusBuilder, SkipReport, Utterance
+from whisper_ser.data.builder import SERCorpusBuilder, SkipReport, Utterance
 
 CLIP_FOLDERS = {
     "train": ("train/train_splits", "train_splits"),

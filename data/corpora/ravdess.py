@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..builder import SERCorpusBuilder, SkipReport, Utterance
+from whisper_ser.data.builder import SERCorpusBuilder, SkipReport, Utterance
 
 STATEMENTS = {"01": "Kids are talking by the door.", "02": "Dogs are sitting by the door."}
 

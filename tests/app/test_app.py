@@ -5,18 +5,16 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 from transformers import pipeline
 
-from tests.conftest import ID2LABEL, noise
+from tests.conftest import ID2LABEL, SOURCE, noise
 from whisper_ser.app import predict, to_mono_16k
 
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts"
+ARTIFACTS = SOURCE / "test-artifacts"
 
 
 @pytest.fixture(scope="module")

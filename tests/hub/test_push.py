@@ -14,12 +14,11 @@ import pytest
 import torch
 from huggingface_hub import DatasetCard, HfApi, ModelCard, constants, hf_hub_download
 
-from tests.conftest import BLOCK_WHISPER_SER, noise, tiny_recipe
+from tests.conftest import BLOCK_WHISPER_SER, PACKAGE, noise, tiny_recipe
 from tests.hub.hub_server import serve
 from whisper_ser.modeling import WhisperEmotionFeatureExtractor, WhisperForEmotionClassification
 from whisper_ser.recipes.benchmark import run_grid
 
-REPO = Path(__file__).resolve().parents[2]
 TOKEN = "hf_local_test_token_123456"
 
 
@@ -61,11 +60,10 @@ def push(endpoint: str, *args: str, token: str | None = TOKEN, home: Path) -> su
     if token:
         env["HF_TOKEN"] = token
     return subprocess.run(
-        [sys.executable, str(REPO / "recipes" / "push_to_hub.py"), *args],
+        [sys.executable, str(PACKAGE / "recipes" / "push_to_hub.py"), *args],
         capture_output=True,
         text=True,
         env=env,
-        cwd=REPO,
         timeout=300,
     )
 
@@ -296,7 +294,7 @@ def test_space_push_uploads_the_same_app_file(hub, benchmark, tmp_path):
             hf_hub_download("org/ser-demo", name, repo_type="space", endpoint=endpoint, cache_dir=tmp_path / "c")
         )
 
-    assert get("app.py").read_bytes() == (REPO / "whisper_ser" / "app.py").read_bytes()
+    assert get("app.py").read_bytes() == (PACKAGE / "app.py").read_bytes()
     card = ModelCard.load(get("README.md"))
     assert card.data.sdk == "gradio" and card.data.app_file == "app.py"
     assert "gradio" in get("requirements.txt").read_text() and "whisper" not in get("requirements.txt").read_text()

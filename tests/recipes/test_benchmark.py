@@ -3,15 +3,12 @@
 import csv
 import json
 import re
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import tiny_recipe
+from tests.conftest import PACKAGE, SOURCE, tiny_recipe
 from whisper_ser.recipes.benchmark import run_grid
 from whisper_ser.recipes.report import cross_corpus, table3, write_table3
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def stored(corpora, test, cross=None):
@@ -81,13 +78,13 @@ def test_grid_refuses_unknown_keys(tmp_path):
 
 
 def test_paths_in_the_readme_commands_exist():
-    readme = (REPO / "README.md").read_text()
+    readme = (SOURCE / "README.md").read_text()
     blocks = "\n".join(re.findall(r"```bash\n(.*?)```", readme, flags=re.S))
     paths = set(
         re.findall(r"\b((?:recipes|accelerate_configs|benchmarks|hub_cards|tests)/[\w./-]+\.(?:py|yaml))", blocks)
     )
     assert paths, "the README shows no command paths"
-    assert [p for p in sorted(paths) if not (REPO / p).is_file()] == []
-    grid = (REPO / "recipes" / "configs" / "paper_table3.yaml").read_text()
+    assert [p for p in sorted(paths) if not (SOURCE / p).is_file()] == []
+    grid = (PACKAGE / "recipes" / "configs" / "paper_table3.yaml").read_text()
     configs = re.findall(r"config: ([\w.]+\.yaml)", grid)
-    assert len(configs) == 41 and all((REPO / "recipes" / "configs" / c).is_file() for c in configs)
+    assert len(configs) == 41 and all((PACKAGE / "recipes" / "configs" / c).is_file() for c in configs)

@@ -8,17 +8,15 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import torch
 from safetensors.torch import load_file
 
-from tests.conftest import tiny_recipe
+from tests.conftest import PACKAGE, SOURCE, tiny_recipe
 from whisper_ser.recipes.train_single import main as train_single
 
-REPO = Path(__file__).resolve().parents[2]
-RECIPE = REPO / "recipes" / "train_combined.py"
+RECIPE = PACKAGE / "recipes" / "train_combined.py"  # the installed script, as `accelerate launch` runs it
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +34,6 @@ def launch(args: list[str], **kwargs) -> subprocess.Popen:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
     return subprocess.Popen(
         [sys.executable, "-m", "accelerate.commands.launch", *args],
-        cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -110,11 +107,11 @@ def test_killed_run_resumes_with_the_same_metrics(setup, tmp_path):
 def test_real_tiny_en_learns_emotions_of_unseen_voices(tiny_en, tmp_path):
     corpus = tmp_path / "demo"
     for actor in range(1, 9):
-        shutil.copytree(REPO / "demo_corpus" / f"Actor_{actor:02d}", corpus / f"Actor_{actor:02d}")
+        shutil.copytree(SOURCE / "demo_corpus" / f"Actor_{actor:02d}", corpus / f"Actor_{actor:02d}")
     metrics = train_single(
         [
             "--config",
-            str(REPO / "recipes" / "configs" / "demo.yaml"),
+            str(PACKAGE / "recipes" / "configs" / "demo.yaml"),
             "--model_name_or_path",
             str(tiny_en),
             "--corpora",

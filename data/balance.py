@@ -19,6 +19,7 @@ from sklearn.neighbors import NearestNeighbors
 
 METHODS = ("none", "downsample", "random_oversample", "smote", "adasyn", "augment")
 INTERPOLATING = ("smote", "adasyn")
+REPRESENTATIONS = ("logmel", "waveform")
 
 
 class _FeatureNeighbors(NearestNeighbors):
@@ -164,8 +165,8 @@ def clip_features(waveforms, representation: str = "logmel", sampling_rate: int 
         for i, wave in enumerate(waveforms):
             out[i, : wave.size] = wave
         return out
-    if representation != "logmel":
-        raise ValueError(f"Unknown representation {representation!r}; expected 'logmel' or 'waveform'.")
+    if representation not in REPRESENTATIONS:
+        raise ValueError(f"Unknown representation {representation!r}; expected one of {REPRESENTATIONS}.")
     from transformers import WhisperFeatureExtractor
 
     extractor = WhisperFeatureExtractor(sampling_rate=sampling_rate)

@@ -13,6 +13,7 @@ VIEWS: dict[str, tuple[str, ...]] = {
     "5": ("neutral", "angry", "happy", "sad", "surprised"),
 }
 """The paper's fixed views; `"N"` is each corpus' own classes (`CORPUS_CLASSES`)."""
+VIEW_NAMES: tuple[str, ...] = (*VIEWS, "N")
 
 VIEW_MERGES: dict[str, dict[str, str]] = {"iemocap": {"excited": "happy"}}
 """Merges applied in the 4- and 5-emotion views only (IEMOCAP's excited -> happy, after Liu et al., 2019)."""
@@ -77,7 +78,7 @@ def view_classes(view: str, corpora: Iterable[str]) -> tuple[str, ...]:
     corpora = list(corpora)
     for corpus in corpora:
         _check_corpus(corpus)
-    if view not in (*VIEWS, "N"):
+    if view not in VIEW_NAMES:
         raise ValueError(f"Unknown emotion view {view!r}; expected '4', '5' or 'N'.")
     present = {
         VIEW_MERGES.get(corpus, {}).get(emotion, emotion) if view in VIEWS else emotion

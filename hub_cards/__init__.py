@@ -1,10 +1,15 @@
 """Model- and dataset-card templates for the Hub, rendered with huggingface_hub's `ModelCard` / `DatasetCard`."""
 
+from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from huggingface_hub import DatasetCard, DatasetCardData, EvalResult, ModelCard, ModelCardData
 
 from whisper_ser.data.corpora import BUILDERS, REDISTRIBUTABLE
+
+if TYPE_CHECKING:
+    from whisper_ser.recipes.results import RunResult
 
 TEMPLATES = Path(__file__).parent
 METRICS = {"accuracy": "WA (accuracy)", "unweighted_accuracy": "UA (balanced accuracy)", "macro_f1": "macro-F1"}
@@ -31,37 +36,38 @@ def corpus_info(corpora, versions: dict[str, str] | None = None) -> list[dict]:
     ]
 
 
-def model_card(metrics: dict, repo_id: str, images: list[str], license: str = "cc-by-nc-4.0") -> ModelCard:
-    """The model card of a finished run (`metrics.json`): one model-index result per corpus and metric."""
-    base = base_model_id(metrics["model_name_or_path"])
+def model_card(metrics: "RunResult", repo_id: str, images: list[str], license: str = "cc-by-nc-4.0") -> ModelCard:
+    """The model card of a finished run: one model-index result per corpus and metric."""
+    base = base_model_id(metrics.model_name_or_path)
     results = [
         EvalResult(task_type="audio-classification", task_name="Speech emotion recognition",
                    dataset_type=corpus, dataset_name=f"{BUILDERS[corpus].TITLE} (held-out speakers)",
-                   dataset_split="test", metric_type=metric, metric_name=name, metric_value=round(scores[metric], 4))
-        for corpus, scores in sorted(metrics["test"].items()) for metric, name in METRICS.items()
+                   dataset_split="test", metric_type=metric, metric_name=name,
+                   metric_value=round(getattr(scores, metric), 4))
+        for corpus, scores in sorted(metrics.test.items()) for metric, name in METRICS.items()
     ]  # fmt: skip
     data = ModelCardData(
         model_name=repo_id.split("/")[-1], base_model=base, library_name="transformers",
         pipeline_tag="audio-classification", license=license, language=["en"], tags=TAGS,
-        datasets=sorted(metrics["test"]), eval_results=results,
+        datasets=sorted(metrics.test), eval_results=results,
     )  # fmt: skip
     rows = [
-        {"corpus": corpus, "speakers": ", ".join(metrics["test_speakers"].get(corpus, [])), **scores}
-        for corpus, scores in sorted(metrics["test"].items())
+        {"corpus": corpus, "speakers": ", ".join(metrics.test_speakers.get(corpus, [])), **asdict(scores)}
+        for corpus, scores in sorted(metrics.test.items())
     ]
     cv_note = (
         "validation folds shared speakers with training, as in the paper"
-        if metrics.get("cv") == "paper"
+        if metrics.cv == "paper"
         else "validation folds are speaker-disjoint from training"
     )
     return ModelCard.from_template(
         data, template_path=TEMPLATES / "model_card.md", repo_id=repo_id, model_name=repo_id.split("/")[-1],
         base_model=base or "Whisper",
-        corpora=[BUILDERS[c].TITLE for c in metrics["corpora"]], classes=metrics["classes"], results=rows,
-        mean=metrics["mean"], folds=len(metrics["folds"]), images=images, view=metrics["view"],
-        balance=metrics["balance"], seed=metrics["seed"], pooling=metrics["model_args"]["pooling"],
-        hidden_sizes=metrics["model_args"]["classifier_hidden_sizes"], flags=metrics["flags"], cv_note=cv_note,
-        corpus_info=corpus_info(metrics["corpora"], metrics.get("corpus_versions")),
+        corpora=[BUILDERS[c].TITLE for c in metrics.corpora], classes=metrics.classes, results=rows,
+        mean=metrics.mean, folds=len(metrics.folds), images=images, view=metrics.view,
+        balance=metrics.balance, seed=metrics.seed, pooling=metrics.model_args["pooling"],
+        hidden_sizes=metrics.model_args["classifier_hidden_sizes"], flags=metrics.flags, cv_note=cv_note,
+        corpus_info=corpus_info(metrics.corpora, metrics.corpus_versions),
     )  # fmt: skip
 
 

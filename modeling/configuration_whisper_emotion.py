@@ -39,20 +39,31 @@ class WhisperEmotionConfig(WhisperConfig):
     freeze_encoder: bool = False
 
     def __post_init__(self, **kwargs):
-        if self.pooling not in POOLING_MODES:
-            raise ValueError(f"`pooling` must be one of {POOLING_MODES}, got {self.pooling!r}.")
-        self.classifier_hidden_sizes = [int(size) for size in self.classifier_hidden_sizes]
-        if any(size <= 0 for size in self.classifier_hidden_sizes):
-            raise ValueError(f"`classifier_hidden_sizes` must be positive, got {self.classifier_hidden_sizes}.")
-        if not 0.0 <= self.classifier_dropout < 1.0:
-            raise ValueError(f"`classifier_dropout` must be in [0, 1), got {self.classifier_dropout}.")
+        self.validate_emotion_head()
         kwargs.pop("model_type", None)  # a stock Whisper config.json says "whisper": this config stays ours
         super().__post_init__(**kwargs)
-        if self.pooling == "encoder_decoder" and not 0 <= self.decoder_start_token_id < self.vocab_size:
+        self.validate_emotion_head()
+
+    def validate_emotion_head(self):
+        """Check the emotion settings. Also run by the model's `__init__`: `from_pretrained(path, pooling=...)`
+        sets overrides after the config was built, past `__post_init__`."""
+        if self.pooling not in POOLING_MODES:
+            raise ValueError(f"`pooling` must be one of {POOLING_MODES}, got {self.pooling!r}.")
+        if isinstance(self.classifier_hidden_sizes, (str, int)) or not all(
+            isinstance(size, int) and not isinstance(size, bool) and size > 0 for size in self.classifier_hidden_sizes
+        ):
             raise ValueError(
-                f"`decoder_start_token_id` ({self.decoder_start_token_id}) must index the vocabulary "
-                f"(size {self.vocab_size}) for `pooling='encoder_decoder'`."
+                f"`classifier_hidden_sizes` must be a list of positive integers, got {self.classifier_hidden_sizes!r}."
             )
+        self.classifier_hidden_sizes = list(self.classifier_hidden_sizes)
+        if not 0.0 <= self.classifier_dropout < 1.0:
+            raise ValueError(f"`classifier_dropout` must be in [0, 1), got {self.classifier_dropout}.")
+        if hasattr(self, "vocab_size") and self.pooling == "encoder_decoder":
+            if not 0 <= self.decoder_start_token_id < self.vocab_size:
+                raise ValueError(
+                    f"`decoder_start_token_id` ({self.decoder_start_token_id}) must index the vocabulary "
+                    f"(size {self.vocab_size}) for `pooling='encoder_decoder'`."
+                )
 
 
 __all__ = ["POOLING_MODES", "WhisperEmotionConfig"]

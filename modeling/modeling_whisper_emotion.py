@@ -74,8 +74,12 @@ class WhisperForEmotionClassification(WhisperPreTrainedModel):
     _supports_flash_attn = False
     _supports_flex_attn = False
     _can_compile_fullgraph = False
+    # `forward` takes `num_items_in_batch`: the Trainer passes the label count of the whole optimizer step (all
+    # accumulation steps, all processes), so the loss and gradient do not depend on how a batch is split.
+    accepts_loss_kwargs = True
 
     def __init__(self, config: WhisperEmotionConfig):
+        config.validate_emotion_head()
         super().__init__(config)
         self.model = WhisperEmotionBackbone(config)
         self.attention_pool = nn.Linear(config.d_model, 1) if config.pooling == "attention" else None
@@ -196,7 +200,7 @@ class WhisperForEmotionClassification(WhisperPreTrainedModel):
         output_hidden_states: bool | None = None,
         output_attentions: bool | None = None,
         return_dict: bool | None = None,
-        **kwargs,
+        num_items_in_batch: int | torch.Tensor | None = None,
     ) -> WhisperEmotionClassifierOutput | tuple:
         r"""
         Args:
@@ -206,6 +210,9 @@ class WhisperForEmotionClassification(WhisperPreTrainedModel):
                 1 for valid frames, 0 for padding. Without it every frame is valid.
             labels (`torch.LongTensor` of shape `(batch_size,)`, *optional*):
                 Class indices in `[0, num_labels)`; the output then holds the cross-entropy `loss`.
+            num_items_in_batch (`int` or `torch.Tensor`, *optional*):
+                Labels in the whole optimizer step (set by the Trainer): the loss is then the summed cross-entropy
+                divided by it, instead of the mean over this batch.
         """
         output_hidden_states = bool(output_hidden_states)
         output_attentions = bool(output_attentions)
@@ -223,7 +230,11 @@ class WhisperForEmotionClassification(WhisperPreTrainedModel):
                 raise ValueError(
                     f"`labels` must be class indices in [0, {self.config.num_labels}), got {labels.tolist()}."
                 )
-            loss = nn.functional.cross_entropy(logits.float(), labels.view(-1))
+            if num_items_in_batch is None:
+                loss = nn.functional.cross_entropy(logits.float(), labels.view(-1))
+            else:
+                loss = nn.functional.cross_entropy(logits.float(), labels.view(-1), reduction="sum")
+                loss = loss / torch.as_tensor(num_items_in_batch, device=loss.device, dtype=loss.dtype)
 
         output = WhisperEmotionClassifierOutput(
             loss=loss, logits=logits, embeddings=embeddings, hidden_states=hidden_states, attentions=attentions

@@ -1,7 +1,11 @@
-"""Recipe arguments: dataclasses parsed from `--config file.yaml` plus command-line overrides."""
+"""Recipe arguments: dataclasses parsed from `--config file.yaml` plus command-line overrides, every value
+checked (type and range) when parsed, with errors naming the key and the file."""
 
 import sys
+import types
+import typing
 from dataclasses import dataclass, field, fields
+from enum import Enum
 from pathlib import Path
 
 import yaml
@@ -9,9 +13,13 @@ from transformers import HfArgumentParser, TrainingArguments
 
 from whisper_ser.data import CORPORA
 from whisper_ser.data.augment import AugmentConfig
-from whisper_ser.data.balance import METHODS
+from whisper_ser.data.balance import METHODS, REPRESENTATIONS
+from whisper_ser.data.labels import VIEW_NAMES
 from whisper_ser.data.protocol import CV_MODES
 from whisper_ser.modeling import POOLING_MODES
+
+MAX_CLIP_SECONDS = 30.0
+"""Whisper's encoder window: no clip may be longer."""
 
 
 @dataclass
@@ -28,6 +36,20 @@ class ModelArguments:
     def __post_init__(self):
         if self.pooling not in POOLING_MODES:
             raise ValueError(f"`pooling` must be one of {POOLING_MODES}, got {self.pooling!r}.")
+        if not all(size > 0 for size in self.classifier_hidden_sizes):
+            raise ValueError(f"`classifier_hidden_sizes` must be positive, got {self.classifier_hidden_sizes}.")
+        if not 0.0 <= self.classifier_dropout < 1.0:
+            raise ValueError(f"`classifier_dropout` must be in [0, 1), got {self.classifier_dropout}.")
+        if not self.model_name_or_path.startswith("bundled:") and _looks_like_folder(self.model_name_or_path):
+            if not Path(self.model_name_or_path).expanduser().is_dir():
+                raise FileNotFoundError(
+                    f"`model_name_or_path`: no folder {self.model_name_or_path!r} (a Hub id is `name` or `org/name`)."
+                )
+
+
+def _looks_like_folder(name: str) -> bool:
+    """A local path, not a Hub id (`name` or `org/name`): absolute, relative with `./`/`~`, or deeper than org/name."""
+    return name.startswith(("/", ".", "~")) or name.count("/") > 1 or Path(name).expanduser().exists()
 
 
 @dataclass
@@ -44,35 +66,60 @@ class DataArguments:
     )
     data_root: str = field(default=".", metadata={"help": "base of relative corpus folders"})
     corpus_cache_dir: str | None = field(default=None, metadata={"help": "Arrow cache of the loaders"})
-    view: str = field(default="4", metadata={"help": "emotion view: 4, 5 or N"})
+    view: str = field(default="4", metadata={"help": f"emotion view, one of {VIEW_NAMES}"})
     min_duration: float = 2.0
     max_duration: float = 13.0
     cv: str = field(default="speaker", metadata={"help": f"combined-run folds, one of {CV_MODES}"})
     folds: list[int] | None = field(default=None, metadata={"help": "fold indices to run (default: all)"})
     manifest: str | None = field(default=None, metadata={"help": "reuse the splits of a saved manifest"})
     balance: str = field(default="none", metadata={"help": f"one of {METHODS}"})
-    balance_representation: str = field(default="logmel", metadata={"help": "logmel or waveform (SMOTE/ADASYN)"})
+    balance_representation: str = field(
+        default="logmel", metadata={"help": f"SMOTE/ADASYN neighbour space, one of {REPRESENTATIONS}"}
+    )
     test_corpora: list[str] = field(
         default_factory=list,
         metadata={"help": "`name=folder` of more corpora whose held-out speakers are scored (cross-corpus)"},
     )
 
     def __post_init__(self):
-        if self.balance not in METHODS:
-            raise ValueError(f"`balance` must be one of {METHODS}, got {self.balance!r}.")
-        if self.cv not in CV_MODES:
-            raise ValueError(f"`cv` must be one of {CV_MODES}, got {self.cv!r}.")
+        for key, choices in (
+            ("view", VIEW_NAMES),
+            ("balance", METHODS),
+            ("balance_representation", REPRESENTATIONS),
+            ("cv", CV_MODES),
+        ):
+            if getattr(self, key) not in choices:
+                raise ValueError(f"`{key}` must be one of {choices}, got {getattr(self, key)!r}.")
+        if not 0.0 <= self.min_duration < self.max_duration <= MAX_CLIP_SECONDS:
+            raise ValueError(
+                f"`min_duration` ({self.min_duration}) and `max_duration` ({self.max_duration}) must satisfy "
+                f"0 <= min_duration < max_duration <= {MAX_CLIP_SECONDS:g} (Whisper's window)."
+            )
+        if self.folds is not None and (not self.folds or any(f < 0 for f in self.folds)):
+            raise ValueError(f"`folds` must be a non-empty list of fold indices >= 0, got {self.folds}.")
+        if self.folds is not None and len(set(self.folds)) < len(self.folds):
+            raise ValueError(f"`folds` lists a fold twice: {self.folds}.")
         if not self.corpora:
             raise ValueError("`corpora` is empty: give at least one `name=folder`.")
-        self.specs = self._specs(self.corpora)
-        self.test_specs = self._specs(self.test_corpora)
+        if self.manifest and not Path(self.manifest).expanduser().is_file():
+            raise FileNotFoundError(f"`manifest`: no file {self.manifest!r}.")
+        self.specs = self._specs("corpora", self.corpora)
+        self.test_specs = self._specs("test_corpora", self.test_corpora)
+        trained = {spec.name for spec in self.specs}
+        both = sorted(trained & {spec.name for spec in self.test_specs})
+        if both:
+            raise ValueError(
+                f"`test_corpora` {both} are also in `corpora`, whose held-out speakers are scored anyway."
+            )
 
-    def _specs(self, entries: list[str]) -> list[CorpusSpec]:
+    def _specs(self, key: str, entries: list[str]) -> list[CorpusSpec]:
         specs = []
         for entry in entries:
             name, sep, folder = entry.partition("=")
-            if not sep or name not in CORPORA:
-                raise ValueError(f"Corpus entry {entry!r}: expected `name=folder` with name in {sorted(CORPORA)}.")
+            if not sep or name not in CORPORA or not folder:
+                raise ValueError(f"`{key}` entry {entry!r}: expected `name=folder` with name in {sorted(CORPORA)}.")
+            if name in {spec.name for spec in specs}:
+                raise ValueError(f"`{key}` names {name!r} twice; give each corpus once.")
             path = Path(folder).expanduser()
             specs.append(CorpusSpec(name, path if path.is_absolute() else Path(self.data_root).expanduser() / path))
         return specs
@@ -80,7 +127,8 @@ class DataArguments:
 
 @dataclass
 class SERTrainingArguments(TrainingArguments):
-    """`TrainingArguments` with the paper's defaults (constant learning rate 1e-5) and what the recipes need."""
+    """`TrainingArguments` with the paper's defaults (constant learning rate 1e-5) and what the recipes need.
+    `overwrite_output_dir: true` starts a run afresh in a folder that holds one of another config."""
 
     learning_rate: float = 1e-5
     lr_scheduler_type: str = "constant"
@@ -93,20 +141,58 @@ class SERTrainingArguments(TrainingArguments):
     group_by_length: bool = True
     length_column_name: str = "length"
     report_to: str = "none"
+    overwrite_output_dir: bool = field(
+        default=False, metadata={"help": "start afresh where `output_dir` holds a run of another config"}
+    )
 
 
 ARGUMENT_CLASSES = (ModelArguments, DataArguments, AugmentConfig, SERTrainingArguments)
 
 
+def _accepts(value, hint) -> bool:
+    """Whether a YAML value fits a dataclass field's type (what argparse would check on the command line)."""
+    origin = typing.get_origin(hint)
+    if hint is typing.Any:
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(_accepts(value, arg) for arg in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if origin is typing.Literal:
+        return value in typing.get_args(hint)
+    if origin in (list, tuple):
+        args = [a for a in typing.get_args(hint) if a is not Ellipsis]
+        return isinstance(value, list) and all(_accepts(v, args[0]) for v in value) if args else True
+    if origin is dict or hint is dict:
+        return isinstance(value, dict)
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint in (str, Path):
+        return isinstance(value, str)
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        return value in {member.value for member in hint} or isinstance(value, str)
+    return True  # other types (callables, objects) are checked by the dataclass itself
+
+
+def _type_name(hint) -> str:
+    return getattr(hint, "__name__", None) if typing.get_origin(hint) is None else str(hint).replace("typing.", "")
+
+
 class SERArgumentParser(HfArgumentParser):
-    """`--config file.yaml` sets defaults, the command line overrides them, unknown YAML keys raise
-    (the rules of TRL's `TrlParser`, without the trl dependency)."""
+    """`--config file.yaml` sets defaults, the command line overrides them, unknown YAML keys raise (the rules of
+    TRL's `TrlParser`, without the trl dependency); every YAML value is type-checked and every error names the
+    file."""
 
     def __init__(self, dataclass_types=ARGUMENT_CLASSES, **kwargs):
         super().__init__(dataclass_types, **kwargs)
 
     def parse(self, args: list[str] | None = None):
         argv = list(sys.argv[1:] if args is None else args)
+        config_path = None
         if "--config" in argv:
             at = argv.index("--config")
             if at + 1 >= len(argv):
@@ -114,16 +200,31 @@ class SERArgumentParser(HfArgumentParser):
             config_path = Path(argv[at + 1])
             del argv[at : at + 2]
             self.apply_yaml(config_path)
-        return self.parse_args_into_dataclasses(argv)
+        try:
+            return self.parse_args_into_dataclasses(argv)
+        except (ValueError, FileNotFoundError) as error:
+            where = f"{config_path} (with the command line)" if config_path else "command line"
+            raise type(error)(f"{where}: {error}") from error
 
     def apply_yaml(self, path: Path) -> None:
         if not path.is_file():
             raise FileNotFoundError(f"Config file not found: {path}")
-        values = yaml.safe_load(path.read_text()) or {}
-        known = {f.name for cls in self.dataclass_types for f in fields(cls) if f.init}
-        unknown = sorted(set(values) - known)
+        try:
+            values = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as error:
+            raise ValueError(f"{path}: not valid YAML: {error}") from None
+        if not isinstance(values, dict):
+            raise ValueError(f"{path}: expected a mapping of keys to values, got {type(values).__name__}.")
+        hints = {}
+        for cls in self.dataclass_types:
+            types_of = typing.get_type_hints(cls)
+            hints.update({f.name: types_of.get(f.name, typing.Any) for f in fields(cls) if f.init})
+        unknown = sorted(set(values) - set(hints))
         if unknown:
             raise ValueError(f"{path}: unknown keys {unknown}; every key must be a field of {self._names()}.")
+        for key, value in values.items():
+            if not _accepts(value, hints[key]):
+                raise ValueError(f"{path}: `{key}` must be {_type_name(hints[key])}, got {value!r}.")
         for action in self._actions:
             if action.dest in values:
                 action.required = False

@@ -13,6 +13,8 @@ from whisper_ser.data.protocol import load_manifest, select_role
 from .arguments import SERArgumentParser
 from .baselines import frozen_embeddings, logistic_accuracy, mfcc_pitch_features
 from .report import cross_corpus, run_plots, table3, write_table3
+from .results import RunResult
+from .run_folder import is_finished, resolved_config
 from .training import load_data, run_experiment, waveform
 
 logger = logging.get_logger(__name__)
@@ -36,12 +38,13 @@ def run_grid(grid: Path, output: Path, overrides: list[str] = ()) -> dict:
         if missing:
             raise ValueError(f"{grid}: run {run} lacks {sorted(missing)}.")
         run_dir = output / run["name"]
-        if (run_dir / "metrics.json").is_file():
-            logger.info(f"{run['name']}: finished earlier, skipped.")
+        args = parse_config(Path(grid).parent / run["config"], run_dir, overrides)
+        if is_finished(run_dir, resolved_config(*args)):
+            logger.info(f"{run['name']}: finished earlier with this config, skipped.")
         else:
-            run_experiment(*parse_config(Path(grid).parent / run["config"], run_dir, overrides))
+            run_experiment(*args)
             run_plots(run_dir)
-        finished.append({**run, "metrics": json.loads((run_dir / "metrics.json").read_text())})
+        finished.append({**run, "metrics": RunResult.load(run_dir)})
     header, rows = table3(finished, spec.get("paper"))
     write_table3(header, rows, output)
     cross_header, cross_rows = cross_corpus(finished)
@@ -67,9 +70,9 @@ def baselines(run_dir: Path, config: Path, fold: int = 0) -> dict[str, float]:
         results[name] = logistic_accuracy(
             features(clips["train"]), labels["train"], features(clips["test"]), labels["test"], seed=training_args.seed
         )
-    metrics = json.loads((run_dir / "metrics.json").read_text())
+    metrics = RunResult.load(run_dir)
     results["fine_tuned"] = float(
-        np.mean([f["test"][c]["accuracy"] for f in metrics["folds"] if f["fold"] == fold for c in f["test"]])
+        np.mean([scores.accuracy for f in metrics.folds if f.fold == fold for scores in f.test.values()])
     )
     (run_dir / "baselines.json").write_text(json.dumps(results, indent=1))
     return results

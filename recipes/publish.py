@@ -9,6 +9,7 @@ import importlib.util
 import json
 import shutil
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 
 import datasets
@@ -21,6 +22,7 @@ from whisper_ser.data.corpora import BUILDERS, REDISTRIBUTABLE
 from whisper_ser.data.protocol import load_manifest
 from whisper_ser.hub_cards import dataset_card, model_card
 
+from .results import RunResult
 from .training import UTTERANCES
 
 logger = logging.get_logger(__name__)
@@ -55,8 +57,8 @@ def _require(path: Path, what: str) -> Path:
     return path
 
 
-def _public_metrics(metrics: dict) -> str:
-    return json.dumps({k: v for k, v in metrics.items() if k not in PRIVATE_KEYS}, indent=1)
+def _public_metrics(metrics: RunResult) -> str:
+    return json.dumps({k: v for k, v in metrics.to_dict().items() if k not in PRIVATE_KEYS}, indent=1)
 
 
 def _upload(
@@ -81,7 +83,7 @@ def push_model(
     """Upload a run's model (safetensors, config with `auto_map`, remote code, feature extractor), its card,
     `splits.json`, `metrics.json` and plots."""
     run = Path(run_dir)
-    metrics = json.loads(_require(run / "metrics.json", "metrics.json").read_text())
+    metrics = RunResult.load(_require(run / "metrics.json", "metrics.json"))
     for name in MODEL_FILES:
         _require(run / "model" / name, f"model/{name}")
     _require(run / "splits.json", "the split manifest splits.json")
@@ -103,7 +105,7 @@ def push_model(
             token,
             private,
             revision,
-            f"Upload whisper-ser model ({metrics['view']}-emotion, {', '.join(metrics['corpora'])})",
+            f"Upload whisper-ser model ({metrics.view}-emotion, {', '.join(metrics.corpora)})",
         )
     logger.info(f"Pushed {run} to {info.commit_url}")
     return info
@@ -118,7 +120,7 @@ def push_space(run_dir: str | Path, repo_id: str, private: bool = False) -> Comm
     import gradio
 
     run = Path(run_dir)
-    metrics = json.loads(_require(run / "metrics.json", "metrics.json").read_text())
+    metrics = RunResult.load(_require(run / "metrics.json", "metrics.json"))
     for name in MODEL_FILES:
         _require(run / "model" / name, f"model/{name}")
     token = _check_target(repo_id)
@@ -140,7 +142,7 @@ def push_space(run_dir: str | Path, repo_id: str, private: bool = False) -> Comm
         )
         card = SpaceCard(
             f"---\n{data.to_yaml()}\n---\n\n# Speech emotion recognition\n\nThe whisper-ser demo app "
-            f"on a model fine-tuned for {', '.join(metrics['classes'])}.\n"
+            f"on a model fine-tuned for {', '.join(metrics.classes)}.\n"
         )
         card.save(staging / "README.md")
         api = HfApi(token=token)
@@ -182,8 +184,8 @@ def push_benchmark(
         _require(run / "splits.json", "splits.json")
         _require(run / UTTERANCES, UTTERANCES)
     token = _check_target(repo_id)
-    metrics = {run.name: json.loads((run / "metrics.json").read_text()) for run in runs}
-    corpora = sorted({c for m in metrics.values() for c in m["corpora"]})
+    metrics = {run.name: RunResult.load(run) for run in runs}
+    corpora = sorted({c for m in metrics.values() for c in m.corpora})
     audio = [c for c in corpora if with_audio and REDISTRIBUTABLE[c]]
     if with_audio:
         withheld = [c for c in corpora if not REDISTRIBUTABLE[c]]
@@ -200,12 +202,12 @@ def push_benchmark(
             {
                 "run": name,
                 "corpus": corpus,
-                "view": m["view"],
-                "balance": m["balance"],
-                **{k: v for k, v in scores.items() if k != "confusion_matrix"},
+                "view": m.view,
+                "balance": m.balance,
+                **{k: v for k, v in asdict(scores).items() if k != "confusion_matrix"},
             }
             for name, m in metrics.items()
-            for corpus, scores in m["test"].items()
+            for corpus, scores in m.test.items()
         ]
         datasets.Dataset.from_list(results).to_parquet(str(staging / "results.parquet"))
         for table in ("table3.csv", "table3.md"):
@@ -218,8 +220,8 @@ def push_benchmark(
     return info
 
 
-def _stage_audio(corpus: str, metrics: dict, rows: list[dict], staging: Path) -> None:
-    folders = {m["data_dirs"][corpus] for m in metrics.values() if corpus in m.get("data_dirs", {})}
+def _stage_audio(corpus: str, metrics: dict[str, RunResult], rows: list[dict], staging: Path) -> None:
+    folders = {m.data_dirs[corpus] for m in metrics.values() if corpus in m.data_dirs}
     if not folders:
         raise FileNotFoundError(f"No local copy of {corpus} recorded in the runs' metrics.json.")
     builder = BUILDERS[corpus]

@@ -2,7 +2,6 @@
 matrices, a t-SNE of the pooled embeddings, and the cross-corpus matrix."""
 
 import csv
-import json
 from pathlib import Path
 
 import matplotlib
@@ -12,19 +11,21 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.manifold import TSNE  # noqa: E402
 
+from whisper_ser.recipes.results import RunResult  # noqa: E402
+
 SETUPS = ("4", "5", "N")
 COLUMNS = ("DS", "UN", "SM", "AD", "Tr.Sep")
 
 
 def table3(runs: list[dict], paper: dict[str, dict[str, float]] | None = None) -> tuple[list[str], list[list]]:
     """Rows: corpora and Mean; columns `setup/column` (e.g. `4/SM`) with WA on the held-out speakers (%), each
-    followed by the paper's figure when known. `runs`: {"setup", "column", "metrics"} per finished run."""
+    followed by the paper's figure when known. `runs`: {"setup", "column", "metrics": RunResult} per finished run."""
     cells: dict[tuple[str, str], float] = {}
     for run in runs:
-        key, test = f"{run['setup']}/{run['column']}", run["metrics"]["test"]
+        key, test = f"{run['setup']}/{run['column']}", run["metrics"].test
         for corpus, scores in test.items():
-            if run["column"] != "Tr.Sep" or run["metrics"]["corpora"] == [corpus]:
-                cells[(corpus, key)] = 100 * scores["accuracy"]
+            if run["column"] != "Tr.Sep" or run["metrics"].corpora == [corpus]:
+                cells[(corpus, key)] = 100 * scores.accuracy
     paper = paper or {}
     keys = [f"{s}/{c}" for s in SETUPS for c in COLUMNS if any(k == f"{s}/{c}" for _, k in cells)]
     corpora = sorted({corpus for corpus, _ in cells})
@@ -114,16 +115,16 @@ def plot_tsne(
 
 def run_plots(run_dir: Path) -> list[Path]:
     """Confusion matrix per corpus, and the t-SNE plot of the best fold's validation and test clips."""
-    metrics = json.loads((run_dir / "metrics.json").read_text())
-    classes = metrics["classes"]
+    metrics = RunResult.load(run_dir)
+    classes = metrics.classes
     paths = [
         plot_confusion(
-            scores["confusion_matrix"],
+            scores.confusion_matrix,
             classes,
-            f"{corpus}: WA {100 * scores['accuracy']:.1f} %",
+            f"{corpus}: WA {100 * scores.accuracy:.1f} %",
             run_dir / f"confusion_{corpus}.png",
         )
-        for corpus, scores in metrics["test"].items()
+        for corpus, scores in metrics.test.items()
     ]
     stored = np.load(run_dir / "embeddings.npz")
     if len(stored["embeddings"]) >= 5:
@@ -134,7 +135,7 @@ def run_plots(run_dir: Path) -> list[Path]:
                 stored["labels"],
                 classes,
                 run_dir / "tsne.png",
-                seed=metrics["seed"],
+                seed=metrics.seed,
             )
         )
     return paths
@@ -145,10 +146,10 @@ def cross_corpus(runs: list[dict]) -> tuple[list[str], list[list]]:
     matrix: dict[str, dict[str, float]] = {}
     for run in runs:
         metrics = run["metrics"]
-        if len(metrics["corpora"]) != 1:
+        if len(metrics.corpora) != 1:
             continue
-        scores = {**metrics["test"], **metrics.get("cross_corpus", {})}
-        matrix[f"{metrics['corpora'][0]} ({run['setup']})"] = {c: 100 * s["accuracy"] for c, s in scores.items()}
+        scores = {**metrics.test, **metrics.cross_corpus}
+        matrix[f"{metrics.corpora[0]} ({run['setup']})"] = {c: 100 * s.accuracy for c, s in scores.items()}
     tested = sorted({c for row in matrix.values() for c in row})
     return ["trained on \\ tested on", *tested], [
         [name, *(row.get(c) for c in tested)] for name, row in sorted(matrix.items())

@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> dict:
     if len(data_args.specs) < 2:
         logger.warning("Only one corpus given: recipes/train_single.py is the per-corpus recipe.")
     metrics = run_experiment(model_args, data_args, augment_args, training_args)
-    logger.info(f"Held-out speakers, mean over corpora: {metrics['mean']}")
+    logger.info(f"Held-out speakers, mean over corpora: {metrics.mean}")
     return metrics
 
 

@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> dict:
         raise ValueError(f"train_single.py trains on exactly one corpus, got {[s.name for s in data_args.specs]}.")
     logger.info(f"Model arguments {model_args}\nData arguments {data_args}\nAugmentation {augment_args}")
     metrics = run_experiment(model_args, data_args, augment_args, training_args)
-    logger.info(f"Held-out speakers: {metrics['test']}")
+    logger.info(f"Held-out speakers: {metrics.test}")
     return metrics
 
 

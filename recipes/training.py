@@ -3,6 +3,7 @@ split, fine-tune with the HF Trainer per fold, select on validation, score every
 and average the folds. The recipe scripts only parse arguments and call `run_experiment`."""
 
 import json
+import shutil
 from collections import defaultdict
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -12,10 +13,9 @@ import evaluate
 import numpy as np
 import torch
 from transformers import Trainer, set_seed
-from transformers.trainer_utils import get_last_checkpoint
 from transformers.utils import logging
 
-from whisper_ser import SER_METRICS_PATH
+from whisper_ser import SER_METRICS_PATH, __version__
 from whisper_ser.backbones import resolve_model_path
 from whisper_ser.data import load_corpus
 from whisper_ser.data.augment import AugmentConfig, Augmenter
@@ -27,10 +27,11 @@ from whisper_ser.data.protocol import Metadata, load_manifest, make_splits, save
 from whisper_ser.modeling import WhisperEmotionFeatureExtractor, WhisperForEmotionClassification
 
 from .arguments import DataArguments, ModelArguments, SERTrainingArguments
+from .results import METRICS, CorpusScores, FoldResult, RunRecord, RunResult
+from .run_folder import last_complete_checkpoint, open_run_folder, record_files, resolved_config
 
 logger = logging.get_logger(__name__)
 
-METRICS = ("accuracy", "unweighted_accuracy", "macro_f1")
 FOLD_RESULT = "fold_result.json"
 EMBEDDINGS = "embeddings.npz"
 UTTERANCES = "utterances.parquet"
@@ -62,7 +63,8 @@ class SERCollator:
     ):
         self.extractor, self.partners, self.padding = extractor, partners, padding
         self.augmenter = Augmenter(augment, seed) if augment and augment.augment_probability > 0 else None
-        self.copy_augmenter = Augmenter(AugmentConfig(augment_probability=1.0), seed + 1)
+        # `balance: augment` copies are always augmented, with the configured ranges
+        self.copy_augmenter = Augmenter(replace(augment or AugmentConfig(), augment_probability=1.0), seed + 1)
 
     def __call__(self, rows: list[dict]) -> dict[str, torch.Tensor]:
         clips = []
@@ -147,7 +149,7 @@ def _with_length(dataset: datasets.Dataset) -> datasets.Dataset:
     return dataset.add_column("length", [int(d * 100) for d in dataset["duration"]])
 
 
-def score(predictions: np.ndarray, rows: datasets.Dataset, metric, num_labels: int) -> dict[str, dict]:
+def score(predictions: np.ndarray, rows: datasets.Dataset, metric, num_labels: int) -> dict[str, CorpusScores]:
     """Per-corpus metrics (and clip counts) of predicted class ids against the rows' labels."""
     by_corpus = defaultdict(list)
     for i, corpus in enumerate(rows["corpus"]):
@@ -158,20 +160,22 @@ def score(predictions: np.ndarray, rows: datasets.Dataset, metric, num_labels: i
         result = metric.compute(
             predictions=predictions[idx].tolist(), references=labels[idx].tolist(), num_labels=num_labels
         )
-        out[corpus] = {**result, "n": len(idx)}
+        out[corpus] = CorpusScores(**{name: result[name] for name in (*METRICS, "confusion_matrix")}, n=len(idx))
     return out
 
 
-def average_folds(fold_scores: list[dict[str, dict]]) -> dict[str, dict]:
+def average_folds(fold_scores: list[dict[str, CorpusScores]]) -> dict[str, CorpusScores]:
     """Per corpus: metrics averaged over folds weighted by test clips, confusion matrices summed."""
     out = {}
     for corpus in sorted({c for scores in fold_scores for c in scores}):
         entries = [scores[corpus] for scores in fold_scores if corpus in scores]
-        weights = np.array([e["n"] for e in entries], dtype=float)
-        out[corpus] = {name: float(np.average([e[name] for e in entries], weights=weights)) for name in METRICS}
-        out[corpus]["n"] = int(entries[0]["n"])
-        out[corpus]["folds"] = len(entries)
-        out[corpus]["confusion_matrix"] = np.sum([e["confusion_matrix"] for e in entries], axis=0).tolist()
+        weights = np.array([e.n for e in entries], dtype=float)
+        out[corpus] = CorpusScores(
+            **{name: float(np.average([getattr(e, name) for e in entries], weights=weights)) for name in METRICS},
+            n=int(entries[0].n),
+            folds=len(entries),
+            confusion_matrix=np.sum([e.confusion_matrix for e in entries], axis=0).tolist(),
+        )
     return out
 
 
@@ -189,12 +193,20 @@ def build_model(model_args: ModelArguments, classes: list[str]) -> WhisperForEmo
     )
 
 
-def run_fold(fold: int, combined, plan, extra, classes, model_args, data_args, augment, training_args) -> dict:
-    """Train one fold (resuming from its last checkpoint), select on validation, score the test speakers."""
-    fold_dir = Path(training_args.output_dir) / f"fold_{fold}"
+def run_fold(
+    fold: int, combined, plan, extra, classes, model_args, data_args, augment, training_args, record: RunRecord
+) -> FoldResult:
+    """Train one fold (resuming from its last complete checkpoint), select on validation, score the test
+    speakers. A fold finished earlier under the same config is reused."""
+    output = Path(training_args.output_dir)
+    fold_dir = output / f"fold_{fold}"
     if (fold_dir / FOLD_RESULT).is_file():
-        logger.info(f"Fold {fold}: finished earlier, reusing {fold_dir / FOLD_RESULT}.")
-        return json.loads((fold_dir / FOLD_RESULT).read_text())
+        result = FoldResult.load(fold_dir / FOLD_RESULT)
+        if result.config_hash == record.config_hash:
+            logger.info(f"Fold {fold}: finished earlier, reusing {fold_dir / FOLD_RESULT}.")
+            return result
+    if training_args.process_index == 0:
+        record_files(output, record, [fold_dir.name])
     set_seed(training_args.seed + fold)
     train = select_role(combined, plan, fold, "train")
     validation = _with_length(select_role(combined, plan, fold, "validation"))
@@ -228,25 +240,28 @@ def run_fold(fold: int, combined, plan, extra, classes, model_args, data_args, a
         data_collator=SERCollator(extractor, augment, partners=train, seed=training_args.seed + fold),
         compute_metrics=compute_metrics,
     )
-    last = get_last_checkpoint(str(fold_dir)) if fold_dir.is_dir() else None
-    trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint or last)
+    trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint or last_complete_checkpoint(fold_dir))
     validation_metrics = trainer.evaluate()
 
     outputs = {"test": test, "validation": validation, **{f"cross:{name}": rows for name, rows in extra.items()}}
     held_out = {}
-    result = {
-        "fold": fold,
-        "validation": {k: float(v) for k, v in validation_metrics.items()},
-        "balance_counts": {classes[k]: v for k, v in balance.counts().items()},
-        "global_step": trainer.state.global_step,
-    }
+    scores: dict[str, dict[str, CorpusScores]] = {"test": {}, "cross": {}}
     for role, rows in outputs.items():
         predicted = trainer.predict(rows)
         logits, embeddings = predicted.predictions[0], predicted.predictions[1]
         if role in ("test", "validation"):
             held_out[role] = (embeddings, np.asarray(rows["label"]), np.asarray(rows["corpus"]), logits.argmax(-1))
         if role != "validation":
-            result[role] = score(logits.argmax(-1), rows, metric, len(classes))
+            scores["test" if role == "test" else "cross"].update(score(logits.argmax(-1), rows, metric, len(classes)))
+    result = FoldResult(
+        fold=fold,
+        validation={k: float(v) for k, v in validation_metrics.items()},
+        balance_counts={classes[k]: v for k, v in balance.counts().items()},
+        global_step=trainer.state.global_step,
+        test=scores["test"],
+        cross=scores["cross"],
+        config_hash=record.config_hash,
+    )
     if trainer.is_world_process_zero():  # pooled embeddings of every clip the fold did not train on (t-SNE)
         roles = list(held_out)
         np.savez_compressed(
@@ -260,60 +275,80 @@ def run_fold(fold: int, combined, plan, extra, classes, model_args, data_args, a
     trainer.save_model(str(fold_dir / "model"))  # on every rank: FSDP/DeepSpeed gather the weights
     if trainer.is_world_process_zero():
         extractor.save_pretrained(fold_dir / "model")
-        (fold_dir / FOLD_RESULT).write_text(json.dumps(result, indent=1))
+        result.save(fold_dir / FOLD_RESULT)
     trainer.accelerator.wait_for_everyone()
     return result
 
 
+def best_fold(results: list[FoldResult], training_args: SERTrainingArguments) -> tuple[FoldResult, str]:
+    """The fold whose kept checkpoint is best on `metric_for_best_model` (the metric the checkpoints follow)."""
+    name = training_args.metric_for_best_model or "loss"
+    key = name if name.startswith("eval_") else f"eval_{name}"
+    missing = [r.fold for r in results if key not in r.validation]
+    if missing:
+        raise ValueError(f"`metric_for_best_model` {name!r}: folds {missing} have no {key!r} in their validation.")
+    greater = training_args.greater_is_better if training_args.greater_is_better is not None else "loss" not in key
+    pick = max if greater else min
+    return pick(results, key=lambda r: r.validation[key]), key
+
+
 def run_experiment(
     model_args: ModelArguments, data_args: DataArguments, augment: AugmentConfig, training_args: SERTrainingArguments
-) -> dict:
-    """Every fold of one experiment; writes `metrics.json`, `splits.json` and `model/` to `output_dir`."""
+) -> RunResult:
+    """Every fold of one experiment; writes `metrics.json`, `splits.json` and `model/` to `output_dir`, which
+    records the config that made it (`run_config.json`)."""
     output = Path(training_args.output_dir)
+    main = training_args.process_index == 0
+    config = resolved_config(model_args, data_args, augment, training_args)
+    with training_args.main_process_first(local=False, desc="run folder"):
+        record = open_run_folder(output, config, __version__, training_args.overwrite_output_dir, main)
     combined, report, plan, extra = load_data(data_args, training_args.seed)
     classes = list(combined.features["label"].names)
-    if training_args.process_index == 0:
-        output.mkdir(parents=True, exist_ok=True)
+    if main:
         save_manifest(plan, output / "splits.json")
         utterances = combined.select_columns(["id", "corpus", "speaker", "label", "duration"])
         utterances.map(lambda label: {"emotion": classes[label]}, input_columns="label").remove_columns(
             "label"
         ).to_parquet(str(output / UTTERANCES))
         (output / "combine_report.json").write_text(json.dumps(report.to_dict(), indent=1))
+        record_files(output, record, ["splits.json", UTTERANCES, "combine_report.json"])
     folds = data_args.folds if data_args.folds is not None else list(range(len(plan.folds)))
     unknown = [f for f in folds if not 0 <= f < len(plan.folds)]
     if unknown:
         raise ValueError(f"`folds` {unknown} out of range: this split has {len(plan.folds)} folds.")
     results = [
-        run_fold(f, combined, plan, extra, classes, model_args, data_args, augment, training_args) for f in folds
+        run_fold(f, combined, plan, extra, classes, model_args, data_args, augment, training_args, record)
+        for f in folds
     ]
-    best = max(results, key=lambda r: r["validation"].get("eval_accuracy", 0.0))
-    test = average_folds([r["test"] for r in results])
-    metrics = {
-        "view": data_args.view, "classes": classes, "balance": data_args.balance, "cv": plan.cv,
-        "corpora": [spec.name for spec in data_args.specs], "flags": plan.flags, "seed": training_args.seed,
-        "model_name_or_path": model_args.model_name_or_path, "model_args": asdict(model_args),
-        "world_size": training_args.world_size,
-        "data_dirs": {spec.name: str(spec.data_dir) for spec in data_args.specs},
-        "corpus_versions": plan.corpus_versions,
-        "test_speakers": {c: info["test_speakers"] for c, info in plan.corpora.items()},
-        "folds": results, "best_fold": best["fold"], "test": test,
-        "mean": {name: float(np.mean([v[name] for v in test.values()])) for name in METRICS},
-        "cross_corpus": average_folds(
-            [{c: v for k, scores in r.items() if k.startswith("cross:") for c, v in scores.items()} for r in results]
-        ),
-    }  # fmt: skip
-    if training_args.process_index == 0:
-        _publish_best_model(output, best["fold"])
-        (output / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    best, selection_metric = best_fold(results, training_args)
+    test = average_folds([r.test for r in results])
+    metrics = RunResult(
+        view=data_args.view, classes=classes, balance=data_args.balance, cv=plan.cv,
+        corpora=[spec.name for spec in data_args.specs], flags=plan.flags, seed=training_args.seed,
+        model_name_or_path=model_args.model_name_or_path, model_args=asdict(model_args),
+        world_size=training_args.world_size,
+        data_dirs={spec.name: str(spec.data_dir) for spec in data_args.specs},
+        corpus_versions=plan.corpus_versions,
+        test_speakers={c: info["test_speakers"] for c, info in plan.corpora.items()},
+        folds=results, best_fold=best.fold, selection_metric=selection_metric, test=test,
+        mean={name: float(np.mean([getattr(v, name) for v in test.values()])) for name in METRICS},
+        cross_corpus=average_folds([r.cross for r in results]),
+        config_hash=record.config_hash, code_version=__version__,
+    )  # fmt: skip
+    if main:
+        _publish_best_model(output, best.fold, record)
+        metrics.save(output / "metrics.json")
+        record_files(output, record, ["model", EMBEDDINGS, "metrics.json"])
     return metrics
 
 
-def _publish_best_model(output: Path, fold: int) -> None:
-    import shutil
-
+def _publish_best_model(output: Path, fold: int, record: RunRecord) -> None:
+    """`model/` and `embeddings.npz` from the best fold; a `model/` is replaced only when this run folder's record
+    says a run wrote it (`open_run_folder` refuses folders with outputs it did not write)."""
     target = output / "model"
     if target.exists():
+        if "model" not in record.files:
+            raise ValueError(f"{target} exists and was not written by this run folder's runs; it is left alone.")
         shutil.rmtree(target)
     shutil.copytree(output / f"fold_{fold}" / "model", target)
     shutil.copy(output / f"fold_{fold}" / EMBEDDINGS, output / EMBEDDINGS)

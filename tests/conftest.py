@@ -7,13 +7,15 @@ import numpy as np
 import pytest
 from transformers import WhisperConfig, WhisperForConditionalGeneration
 
-import whisper_ser  # noqa: F401  (registers the Auto classes)
+import whisper_ser  # registers the Auto classes
+import whisper_ser.recipes as whisper_ser_recipes
 from whisper_ser.modeling import WhisperEmotionConfig, WhisperEmotionFeatureExtractor, WhisperForEmotionClassification
 
 SOURCE = Path(os.environ.get("WHISPER_SER_SOURCE") or Path(__file__).resolve().parents[1])
 """The source checkout (README, demo corpus). `make test` runs a copy of the tests outside it, so the package
 itself is always imported from where it is installed: `PACKAGE`."""
 PACKAGE = Path(whisper_ser.__file__).parent
+RECIPES = Path(whisper_ser_recipes.__file__).parent
 
 TINY_WHISPER = dict(
     d_model=16,

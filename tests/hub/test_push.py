@@ -14,7 +14,7 @@ import pytest
 import torch
 from huggingface_hub import DatasetCard, HfApi, ModelCard, constants, hf_hub_download
 
-from tests.conftest import BLOCK_WHISPER_SER, PACKAGE, noise, tiny_recipe
+from tests.conftest import BLOCK_WHISPER_SER, PACKAGE, RECIPES, noise, tiny_recipe
 from tests.hub.hub_server import serve
 from whisper_ser.modeling import WhisperEmotionFeatureExtractor, WhisperForEmotionClassification
 from whisper_ser.recipes.benchmark import run_grid
@@ -60,7 +60,7 @@ def push(endpoint: str, *args: str, token: str | None = TOKEN, home: Path) -> su
     if token:
         env["HF_TOKEN"] = token
     return subprocess.run(
-        [sys.executable, str(PACKAGE / "recipes" / "push_to_hub.py"), *args],
+        [sys.executable, str(RECIPES / "push_to_hub.py"), *args],
         capture_output=True,
         text=True,
         env=env,

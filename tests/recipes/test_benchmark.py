@@ -3,20 +3,27 @@
 import csv
 import json
 import re
+from types import SimpleNamespace
 
 import pytest
 
-from tests.conftest import PACKAGE, SOURCE, tiny_recipe
+from tests.conftest import RECIPES, SOURCE, tiny_recipe
 from whisper_ser.recipes.benchmark import run_grid
 from whisper_ser.recipes.report import cross_corpus, table3, write_table3
+from whisper_ser.recipes.results import CorpusScores
 
 
 def stored(corpora, test, cross=None):
-    return {
-        "corpora": corpora,
-        "test": {c: {"accuracy": a} for c, a in test.items()},
-        "cross_corpus": {c: {"accuracy": a} for c, a in (cross or {}).items()},
-    }
+    """The fields of a `RunResult` that the tables read."""
+
+    def scores(accuracy):
+        return CorpusScores(accuracy, accuracy, accuracy, 10, [[10]])
+
+    return SimpleNamespace(
+        corpora=corpora,
+        test={c: scores(a) for c, a in test.items()},
+        cross_corpus={c: scores(a) for c, a in (cross or {}).items()},
+    )
 
 
 def test_table3_layout_with_paper_figures(tmp_path):
@@ -85,6 +92,6 @@ def test_paths_in_the_readme_commands_exist():
     )
     assert paths, "the README shows no command paths"
     assert [p for p in sorted(paths) if not (SOURCE / p).is_file()] == []
-    grid = (PACKAGE / "recipes" / "configs" / "paper_table3.yaml").read_text()
+    grid = (RECIPES / "configs" / "paper_table3.yaml").read_text()
     configs = re.findall(r"config: ([\w.]+\.yaml)", grid)
-    assert len(configs) == 41 and all((PACKAGE / "recipes" / "configs" / c).is_file() for c in configs)
+    assert len(configs) == 41 and all((RECIPES / "configs" / c).is_file() for c in configs)

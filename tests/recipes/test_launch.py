@@ -13,10 +13,10 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from tests.conftest import PACKAGE, SOURCE, tiny_recipe
+from tests.conftest import RECIPES, SOURCE, tiny_recipe
 from whisper_ser.recipes.train_single import main as train_single
 
-RECIPE = PACKAGE / "recipes" / "train_combined.py"  # the installed script, as `accelerate launch` runs it
+RECIPE = RECIPES / "train_combined.py"  # the installed script, as `accelerate launch` runs it
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +111,7 @@ def test_real_tiny_en_learns_emotions_of_unseen_voices(tiny_en, tmp_path):
     metrics = train_single(
         [
             "--config",
-            str(PACKAGE / "recipes" / "configs" / "demo.yaml"),
+            str(RECIPES / "configs" / "demo.yaml"),
             "--model_name_or_path",
             str(tiny_en),
             "--corpora",
@@ -126,6 +126,6 @@ def test_real_tiny_en_learns_emotions_of_unseen_voices(tiny_en, tmp_path):
             "true",
         ]
     )
-    accuracy = metrics["test"]["ravdess"]["accuracy"]
-    assert metrics["classes"] == ["neutral", "angry", "happy", "sad", "surprised"]
-    assert accuracy >= 0.7, metrics["test"]  # chance: 0.2 (5 balanced emotions, one unseen voice)
+    accuracy = metrics.test["ravdess"].accuracy
+    assert metrics.classes == ["neutral", "angry", "happy", "sad", "surprised"]
+    assert accuracy >= 0.7, metrics.test  # chance: 0.2 (5 balanced emotions, one unseen voice)

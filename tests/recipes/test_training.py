@@ -14,6 +14,7 @@ from whisper_ser import SER_METRICS_PATH
 from whisper_ser.data.protocol import load_manifest
 from whisper_ser.modeling import WhisperEmotionFeatureExtractor
 from whisper_ser.recipes.arguments import SERArgumentParser
+from whisper_ser.recipes.results import CorpusScores
 from whisper_ser.recipes.train_combined import main as train_combined
 from whisper_ser.recipes.training import average_folds
 
@@ -55,22 +56,14 @@ def test_metrics_match_hand_computed_values():
     assert result["confusion_matrix"] == [[2, 1, 0, 0], [0, 2, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0]]
 
 
-def fold_scores(accuracy: float, n: int, matrix: list[list[int]]) -> dict:
-    return {
-        "ravdess": {
-            "accuracy": accuracy,
-            "unweighted_accuracy": accuracy,
-            "macro_f1": accuracy,
-            "n": n,
-            "confusion_matrix": matrix,
-        }
-    }
+def fold_scores(accuracy: float, n: int, matrix: list[list[int]]) -> dict[str, CorpusScores]:
+    return {"ravdess": CorpusScores(accuracy, accuracy, accuracy, n, matrix)}
 
 
 def test_fold_average_is_weighted_and_matrices_add_up():
     averaged = average_folds([fold_scores(0.5, 10, [[1, 0], [0, 1]]), fold_scores(1.0, 30, [[2, 0], [0, 2]])])
-    assert averaged["ravdess"]["accuracy"] == pytest.approx((0.5 * 10 + 1.0 * 30) / 40)
-    assert averaged["ravdess"]["confusion_matrix"] == [[3, 0], [0, 3]] and averaged["ravdess"]["folds"] == 2
+    assert averaged["ravdess"].accuracy == pytest.approx((0.5 * 10 + 1.0 * 30) / 40)
+    assert averaged["ravdess"].confusion_matrix == [[3, 0], [0, 3]] and averaged["ravdess"].folds == 2
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +138,7 @@ def test_tiny_end_to_end_run(tmp_path, tiny_checkpoint, corpora_root):
         assert entry["accuracy"] == pytest.approx(expected) and entry["folds"] == 2
         assert np.sum(entry["confusion_matrix"]) == 2 * entry["n"]
     assert saved["mean"]["accuracy"] == pytest.approx(np.mean([v["accuracy"] for v in saved["test"].values()]))
-    assert metrics["test"] == saved["test"]
+    assert metrics.to_dict()["test"] == saved["test"]
     plan = load_manifest(run / "splits.json")
     assert {s for c in saved["test_speakers"].values() for s in c} == {
         s for c in plan.corpora.values() for s in c["test_speakers"]

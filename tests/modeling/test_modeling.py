@@ -25,6 +25,30 @@ def test_config_validates_and_round_trips(tmp_path):
         tiny_config(decoder_start_token_id=500)
 
 
+def test_from_pretrained_overrides_are_validated(saved_model):
+    """Keyword overrides are set on the config after it is built; the model checks them before it is made."""
+    for override, message in (
+        ({"pooling": "bogus"}, "`pooling` must be one of"),
+        ({"classifier_hidden_sizes": 512}, "list of positive integers, got 512"),
+        ({"classifier_dropout": 1.5}, r"`classifier_dropout` must be in \[0, 1\)"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            WhisperForEmotionClassification.from_pretrained(saved_model, **override)
+    assert WhisperForEmotionClassification.from_pretrained(saved_model, pooling="mean").config.pooling == "mean"
+
+
+def test_loss_is_normalised_by_the_trainers_item_count():
+    """With `num_items_in_batch` (the Trainer's label count over a whole optimizer step) the loss is the summed
+    cross-entropy over it, so two halves of a batch add up to the whole batch's mean loss."""
+    torch.manual_seed(0)
+    model = tiny_model()
+    features, labels = torch.randn(4, 80, 200), torch.tensor([0, 1, 2, 3])
+    whole = model(features, labels=labels).loss
+    halves = [model(features[i : i + 2], labels=labels[i : i + 2], num_items_in_batch=4).loss for i in (0, 2)]
+    torch.testing.assert_close(halves[0] + halves[1], whole)
+    assert WhisperForEmotionClassification.accepts_loss_kwargs
+
+
 def test_head_is_the_papers_mlp():
     model = WhisperForEmotionClassification(WhisperEmotionConfig(**TINY_WHISPER, id2label=ID2LABEL))
     linears = [m for m in model.classifier if isinstance(m, torch.nn.Linear)]

@@ -1,13 +1,13 @@
 """`accelerate launch` with 2 CPU processes, resume after a kill, and learning with the real tiny.en."""
 
 import json
-import math
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -42,24 +42,48 @@ def launch(args: list[str], **kwargs) -> subprocess.Popen:
     )
 
 
-def test_two_cpu_processes_train_one_model(setup, tmp_path):
-    root, config = setup
-    output = tmp_path / "ddp"
-    # `--cpu` alone spawns one process unless MPI is set up; torchrun's launcher with `use_cpu` runs gloo DDP
-    process = launch(
-        ["--multi_gpu", "--num_processes", "2", str(RECIPE), "--config", str(config), "--output_dir", str(output)]
-    )
-    log, _ = process.communicate(timeout=600)
-    assert process.returncode == 0, log[-4000:]
-    metrics = json.loads((output / "metrics.json").read_text())
-    assert metrics["world_size"] == 2
-    checkpoints = list((output / "fold_0").glob("checkpoint-*"))
-    assert len(checkpoints) == 1  # save_total_limit: 1, written once (by the main process)
-    fold = json.loads((output / "fold_0" / "fold_result.json").read_text())
-    train_clips = sum(fold["balance_counts"].values())
-    steps_per_epoch = math.ceil(train_clips / (4 * 2))  # both ranks consume their half of every epoch
-    assert fold["global_step"] == 4 * steps_per_epoch
-    assert (output / "model" / "model.safetensors").is_file()
+STEPS = 3  # optimizer steps of 8 clips each: fold 0 of the fixture corpora trains on 3 full batches and more
+
+
+def _logged(run: Path) -> list[dict]:
+    """Per optimizer step: the logged training loss and gradient norm (from the fold's trainer state)."""
+    state = json.loads(next((run / "fold_0").glob("checkpoint-*/trainer_state.json")).read_text())
+    return [{"loss": e["loss"], "grad_norm": e["grad_norm"]} for e in state["log_history"] if "loss" in e]
+
+
+def test_loss_gradients_and_weights_do_not_depend_on_how_the_batch_is_split(setup, tmp_path):
+    """One process with batch 8, one with 2 accumulated batches of 4, and 2 gloo DDP processes with 4 each see
+    the same 8 clips per optimizer step, so they must log the same losses and gradient norms and end with the
+    same weights. The runs stop before an epoch's last, partial batch: accelerate pads an uneven last DDP batch
+    with repeated clips, which a single process does not see."""
+    _, config = setup
+    common = ["--config", str(config), "--logging_steps", "1", "--max_steps", str(STEPS)]
+    runs = {
+        "batch8": ["--num_processes", "1", "--cpu", str(RECIPE), *common, "--per_device_train_batch_size", "8"],
+        "accumulate2x4": ["--num_processes", "1", "--cpu", str(RECIPE), *common, "--gradient_accumulation_steps", "2"],
+        "ddp2x4": ["--multi_gpu", "--num_processes", "2", str(RECIPE), *common],  # batch 4 per process (config)
+    }
+    for name, args in runs.items():
+        process = launch([*args, "--output_dir", str(tmp_path / name)])
+        log, _ = process.communicate(timeout=600)
+        assert process.returncode == 0, log[-4000:]
+    logged = {name: _logged(tmp_path / name) for name in runs}
+    assert len(logged["batch8"]) == STEPS
+    weights = {name: load_file(tmp_path / name / "model" / "model.safetensors") for name in runs}
+    for name in ("accumulate2x4", "ddp2x4"):
+        assert len(logged[name]) == len(logged["batch8"]), name
+        for step, (got, expected) in enumerate(zip(logged[name], logged["batch8"], strict=True)):
+            # float32 sums in another order: losses to 1e-5, gradient norms to 1e-4 (relative)
+            assert got["loss"] == pytest.approx(expected["loss"], rel=1e-5, abs=1e-6), (name, step)
+            assert got["grad_norm"] == pytest.approx(expected["grad_norm"], rel=1e-4), (name, step)
+        for key, tensor in weights["batch8"].items():
+            torch.testing.assert_close(weights[name][key], tensor, atol=1e-5, rtol=1e-4, msg=f"{name}: {key}")
+
+    ddp = json.loads((tmp_path / "ddp2x4" / "metrics.json").read_text())
+    assert ddp["world_size"] == 2
+    assert len(list((tmp_path / "ddp2x4" / "fold_0").glob("checkpoint-*"))) == 1  # save_total_limit 1, rank 0
+    fold = ddp["folds"][0]
+    assert fold["global_step"] == STEPS and sum(fold["balance_counts"].values()) >= 8 * STEPS
 
 
 def test_killed_run_resumes_with_the_same_metrics(setup, tmp_path):

@@ -47,4 +47,7 @@ def test_the_suite_runs_against_the_installed_wheel_not_the_checkout():
     for module in (whisper_ser, *(importlib.import_module(f"whisper_ser.{sub}") for sub in SUBPACKAGES)):
         path = Path(module.__file__).resolve()
         assert path.is_relative_to(site_packages), path  # the venv may sit in the checkout: check where it is
-        assert not any(path.is_relative_to(SOURCE.resolve() / top) for top in ("modeling", "data", "recipes", "hub_cards", "whisper_ser")), path
+        assert not any(
+            path.is_relative_to(SOURCE.resolve() / top)
+            for top in ("modeling", "data", "recipes", "hub_cards", "whisper_ser")
+        ), path

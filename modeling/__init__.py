@@ -1,7 +1,8 @@
 """Config, feature extractor and model of whisper-ser, registered with the transformers Auto classes.
 
-The three `*_whisper_emotion.py` files import only torch and transformers, so `save_pretrained` copies them
-next to the weights and `trust_remote_code=True` loads the model where whisper-ser is not installed.
+The config, feature-extraction and modeling files import only torch and transformers, so `save_pretrained` copies
+them next to the weights and `trust_remote_code=True` loads the model where whisper-ser is not installed; the
+pipeline file (copied too) adds soundfile and soxr for decoding and resampling.
 """
 
 from transformers import AutoConfig, AutoFeatureExtractor, AutoModel, AutoModelForAudioClassification
@@ -9,6 +10,7 @@ from transformers import AutoConfig, AutoFeatureExtractor, AutoModel, AutoModelF
 from .configuration_whisper_emotion import POOLING_MODES, WhisperEmotionConfig
 from .feature_extraction_whisper_emotion import WhisperEmotionFeatureExtractor
 from .modeling_whisper_emotion import WhisperEmotionClassifierOutput, WhisperForEmotionClassification
+from .pipeline_whisper_emotion import EmotionAudioClassificationPipeline, SilentAudioWarning, load_audio
 
 AutoConfig.register(WhisperEmotionConfig.model_type, WhisperEmotionConfig, exist_ok=True)
 AutoModel.register(WhisperEmotionConfig, WhisperForEmotionClassification, exist_ok=True)
@@ -20,9 +22,12 @@ WhisperForEmotionClassification.register_for_auto_class("AutoModelForAudioClassi
 WhisperEmotionFeatureExtractor.register_for_auto_class("AutoFeatureExtractor")
 
 __all__ = [
+    "EmotionAudioClassificationPipeline",
     "POOLING_MODES",
+    "SilentAudioWarning",
     "WhisperEmotionClassifierOutput",
     "WhisperEmotionConfig",
     "WhisperEmotionFeatureExtractor",
     "WhisperForEmotionClassification",
+    "load_audio",
 ]

@@ -2,6 +2,9 @@
 
 import torch
 from transformers import BatchFeature, WhisperFeatureExtractor
+from transformers.utils import logging
+
+logger = logging.get_logger(__name__)
 
 PADDING_MODES = ("longest", "max_length")
 
@@ -79,7 +82,16 @@ class WhisperEmotionFeatureExtractor(WhisperFeatureExtractor):
         """Features of one clip or a list of clips: `input_features` (batch, mel, frames) and `attention_mask`."""
         if kwargs:
             raise TypeError(f"{type(self).__name__}.__call__ got unsupported arguments {sorted(kwargs)}.")
-        if sampling_rate is not None and sampling_rate != self.sampling_rate:
+        if sampling_rate is None:
+            logger.warning_once(
+                f"No `sampling_rate` passed to {type(self).__name__}: the audio is taken to be sampled at "
+                f"{self.sampling_rate} Hz. Pass `sampling_rate` to catch audio at another rate."
+            )
+        elif isinstance(sampling_rate, bool) or not isinstance(sampling_rate, int) and not hasattr(
+            sampling_rate, "__index__"
+        ):
+            raise TypeError(f"`sampling_rate` must be an integer (Hz), got {sampling_rate!r}.")
+        if sampling_rate is not None and int(sampling_rate) != self.sampling_rate:
             raise ValueError(
                 f"Audio sampled at {sampling_rate} Hz; this feature extractor expects {self.sampling_rate} Hz. "
                 "Resample first (the `audio-classification` pipeline does it when given "
@@ -88,11 +100,15 @@ class WhisperEmotionFeatureExtractor(WhisperFeatureExtractor):
         if padding not in PADDING_MODES:
             raise ValueError(f"`padding` must be one of {PADDING_MODES}, got {padding!r}.")
 
+        if getattr(raw_speech, "ndim", 1) != 1:
+            raise ValueError(
+                f"Expected one mono clip of shape (num_samples,) or a list of them, got an array of shape "
+                f"{tuple(raw_speech.shape)}. Downmix multichannel audio first (e.g. `x.mean(axis=-1)` for "
+                "(num_samples, channels)); pass a batch as a list of 1-D clips."
+            )
         is_batched = (
             isinstance(raw_speech, (list, tuple)) and len(raw_speech) > 0 and hasattr(raw_speech[0], "__len__")
         )
-        if not is_batched and getattr(raw_speech, "ndim", 1) == 2:
-            raw_speech, is_batched = list(raw_speech), True
         clips = list(raw_speech) if is_batched else [raw_speech]
         if not clips:
             raise ValueError("Expected at least one audio clip, got an empty batch.")

@@ -1,6 +1,8 @@
 """Whisper-based speech emotion classifier (self-contained: ships to the Hub as remote code)."""
 
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -40,6 +42,19 @@ class WhisperEmotionBackbone(nn.Module):
         super().__init__()
         self.encoder = WhisperEncoder(config)
         self.decoder = WhisperDecoder(config) if config.pooling == "encoder_decoder" else None
+
+
+PIPELINE_FILE = "pipeline_whisper_emotion.py"
+CUSTOM_PIPELINES = {
+    "audio-classification": {
+        "impl": f"{PIPELINE_FILE[:-3]}.EmotionAudioClassificationPipeline",
+        "pt": ["AutoModelForAudioClassification"],
+        "tf": [],
+        "type": "audio",
+    }
+}
+"""`config.custom_pipelines`: `pipeline("audio-classification", model=..., trust_remote_code=True)` runs the
+pipeline file saved beside the weights (decoding, resampling and padding-free batches) for this model only."""
 
 
 def _additive_mask(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
@@ -95,9 +110,17 @@ class WhisperForEmotionClassification(WhisperPreTrainedModel):
             **(getattr(config, "auto_map", None) or {}),
             "AutoModel": f"{__name__.rsplit('.', 1)[-1]}.{type(self).__name__}",
         }
+        self.config.custom_pipelines = CUSTOM_PIPELINES
         self.post_init()
         if config.freeze_encoder:
             self.freeze_encoder()
+
+    def save_pretrained(self, save_directory, *args, **kwargs):
+        """`PreTrainedModel.save_pretrained`, plus the pipeline file that `config.custom_pipelines` names."""
+        super().save_pretrained(save_directory, *args, **kwargs)
+        source = Path(__file__).with_name(PIPELINE_FILE)
+        if source.is_file() and Path(save_directory).is_dir():
+            shutil.copy(source, Path(save_directory) / PIPELINE_FILE)
 
     def freeze_encoder(self):
         """Stop gradient updates of the encoder; the decoder (if any), pooling and head still train."""

@@ -34,6 +34,7 @@ MODEL_FILES = (
     "configuration_whisper_emotion.py",
     "modeling_whisper_emotion.py",
     "feature_extraction_whisper_emotion.py",
+    "pipeline_whisper_emotion.py",
 )
 PRIVATE_KEYS = ("data_dirs",)  # local paths in metrics.json stay local
 
@@ -111,7 +112,9 @@ def push_model(
     return info
 
 
-SPACE_REQUIREMENTS = ["torch", "transformers>=5,<6", "gradio>=5", "scipy", "matplotlib", "numpy"]
+SPACE_REQUIREMENTS = [
+    "torch", "transformers>=5,<6", "gradio>=5", "matplotlib", "numpy", "soundfile", "soxr", "silero-vad",
+]  # fmt: skip
 
 
 def push_space(run_dir: str | Path, repo_id: str, private: bool = False) -> CommitInfo:

@@ -89,11 +89,11 @@ def espeak(text: str, path, voice: str = "en", speed: int = 175, pitch: int = 50
 
     import soundfile as sf
 
-    from whisper_ser.pipeline import resample
+    from whisper_ser.modeling.pipeline_whisper_emotion import prepare_waveform
 
     subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "-w", str(path), text], check=True)
     audio, rate = sf.read(path, dtype="float32")
-    return resample(audio, rate, 16000)
+    return prepare_waveform(audio, rate)
 
 
 def write_tiny_checkpoint(path):

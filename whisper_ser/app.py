@@ -1,16 +1,18 @@
 """Speech emotion recognition demo (Gradio): record or upload audio, see the emotion scores and, for audio
-longer than the window, a timeline of emotions per segment.
+longer than the window, a timeline of emotions over the stretches where someone speaks.
 
 The same file runs locally (`whisper-ser demo --model results/demo/model`) and as a Hugging Face Space
 (`python app.py`, the model in `./model` or `WHISPER_SER_MODEL`). It imports neither whisper-ser nor
-torchaudio: the model's code comes with it (`trust_remote_code`) and audio is resampled with scipy here.
+torchaudio: the model folder brings its code and its pipeline (`trust_remote_code`), and the upload is decoded
+by that pipeline, so a file gets the same answer here as from `pipeline("audio-classification")`. Voice activity
+comes from silero-vad.
 """
 
 import argparse
 import json
+import math
 import os
 from dataclasses import dataclass
-from math import gcd
 from pathlib import Path
 
 import gradio as gr
@@ -19,69 +21,94 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from scipy.signal import resample_poly  # noqa: E402
 from transformers import pipeline  # noqa: E402
 
 SAMPLING_RATE = 16000
 SILENCE_RMS = 1e-4
+WINDOW_RANGE = (1.0, 30.0)  # seconds; 30 s is Whisper's window
+MIN_HOP = 0.5
 
 
 @dataclass
 class Prediction:
-    scores: dict[str, float]  # emotion -> probability, averaged over segments (weighted by their length)
-    segments: list[tuple[float, float, dict[str, float]]]  # (start s, end s, scores) per window
+    scores: dict[str, float]  # emotion -> probability, averaged over speech segments (weighted by their length)
+    segments: list[tuple[float, float, dict[str, float] | None]]  # (start s, end s, scores or None: no speech)
 
 
-def to_mono_16k(waveform: np.ndarray, sampling_rate: int) -> np.ndarray:
-    """Float32 mono at 16 kHz from what a microphone or file gives (int PCM or float, mono or channels last)."""
-    audio = np.asarray(waveform)
+def _windows(start: float, end: float, window: float, hop: float) -> list[tuple[float, float]]:
+    if end - start <= window:
+        return [(start, end)]
+    starts = [start + k * hop for k in range(math.ceil((end - start - window) / hop))] + [end - window]
+    return [(s, s + window) for s in starts]
+
+
+def speech_regions(audio: np.ndarray, vad) -> list[tuple[float, float]]:
+    """Stretches of speech (seconds) found by silero-vad, pauses under 0.5 s bridged."""
+    import torch
+    from silero_vad import get_speech_timestamps
+
+    stamps = get_speech_timestamps(
+        torch.from_numpy(audio), vad, sampling_rate=SAMPLING_RATE, min_silence_duration_ms=500, return_seconds=True
+    )
+    return [(float(s["start"]), float(min(s["end"], audio.size / SAMPLING_RATE))) for s in stamps]
+
+
+def check_window(window: float, hop: float) -> None:
+    low, high = WINDOW_RANGE
+    if not (math.isfinite(window) and low <= window <= high):
+        raise ValueError(f"The window must be between {low:g} and {high:g} seconds, got {window}.")
+    if not (math.isfinite(hop) and MIN_HOP <= hop <= window):
+        raise ValueError(f"The hop must be between {MIN_HOP:g} s and the window ({window:g} s), got {hop}.")
+
+
+def predict(classifier, audio: np.ndarray, window: float = 10.0, hop: float = 5.0, vad=None) -> Prediction:
+    """Scores for a 16-kHz mono clip (as the pipeline decodes it). With a VAD model, only speech is classified
+    (in windows `hop` s apart where a stretch is longer than `window`) and the pauses are marked; without one,
+    the whole clip is cut into fixed windows."""
+    check_window(window, hop)
     if audio.size == 0:
         raise ValueError("The recording is empty.")
-    if audio.dtype.kind in "iu":
-        audio = audio.astype(np.float32) / float(np.iinfo(audio.dtype).max)
-    audio = audio.astype(np.float32)
-    if audio.ndim == 2:
-        audio = audio.mean(axis=1 if audio.shape[1] <= 8 else 0)
-    if not np.isfinite(audio).all():
-        raise ValueError("The recording contains invalid (NaN or infinite) samples.")
-    if sampling_rate != SAMPLING_RATE:
-        factor = gcd(int(sampling_rate), SAMPLING_RATE)
-        audio = resample_poly(audio, SAMPLING_RATE // factor, int(sampling_rate) // factor).astype(np.float32)
-    if float(np.sqrt(np.mean(audio**2))) < SILENCE_RMS:
+    if float(np.std(audio)) < SILENCE_RMS:
         raise ValueError("The recording is silent: speak closer to the microphone or pick another file.")
-    return audio
-
-
-def predict(
-    classifier, waveform: np.ndarray, sampling_rate: int, window: float = 10.0, hop: float = 5.0
-) -> Prediction:
-    """Scores for a clip; audio longer than `window` seconds is classified in windows `hop` seconds apart."""
-    if window <= 0 or hop <= 0:
-        raise ValueError("`window` and `hop` must be positive.")
-    audio = to_mono_16k(waveform, sampling_rate)
     duration = audio.size / SAMPLING_RATE
-    starts = [0.0] if duration <= window else list(np.arange(0.0, duration - window, hop)) + [duration - window]
-    segments = []
-    for start in starts:
-        piece = audio[int(start * SAMPLING_RATE) : int(min(start + window, duration) * SAMPLING_RATE)]
-        result = classifier({"raw": piece, "sampling_rate": SAMPLING_RATE}, top_k=None)
-        segments.append((float(start), float(min(start + window, duration)), {r["label"]: r["score"] for r in result}))
-    weights = np.array([end - start for start, end, _ in segments])
-    labels = list(segments[0][2])
-    scores = {label: float(np.average([s[label] for _, _, s in segments], weights=weights)) for label in labels}
+    regions = speech_regions(audio, vad) if vad is not None else [(0.0, duration)]
+    if not regions:
+        raise ValueError("No speech was found in the recording.")
+    segments: list[tuple[float, float, dict[str, float] | None]] = []
+    cursor = 0.0
+    for start, end in regions:
+        if start - cursor > 0.01:
+            segments.append((cursor, start, None))
+        for piece_start, piece_end in _windows(start, end, window, hop):
+            piece = audio[int(piece_start * SAMPLING_RATE) : int(piece_end * SAMPLING_RATE)]
+            result = classifier({"raw": piece, "sampling_rate": SAMPLING_RATE}, top_k=None)
+            segments.append((piece_start, piece_end, {r["label"]: r["score"] for r in result}))
+        cursor = end
+    if duration - cursor > 0.01:
+        segments.append((cursor, duration, None))
+    speech = [(start, end, scores) for start, end, scores in segments if scores is not None]
+    weights = np.array([end - start for start, end, _ in speech])
+    labels = list(speech[0][2])
+    scores = {label: float(np.average([s[label] for _, _, s in speech], weights=weights)) for label in labels}
     return Prediction(dict(sorted(scores.items(), key=lambda item: -item[1])), segments)
 
 
 def timeline_figure(prediction: Prediction):
-    """Per-segment probability of each emotion against time (one line per emotion)."""
-    figure, axis = plt.subplots(figsize=(8, 3))
-    centres = [(start + end) / 2 for start, end, _ in prediction.segments]
+    """Per-segment probability of each emotion against time; stretches without speech shaded. The legend sits
+    beside the axes, never over the curves."""
+    figure, axis = plt.subplots(figsize=(9, 3))
+    speech = [(start, end, scores) for start, end, scores in prediction.segments if scores is not None]
+    centres = [(start + end) / 2 for start, end, _ in speech]
     for label in prediction.scores:
-        axis.plot(centres, [scores[label] for _, _, scores in prediction.segments], marker="o", label=label)
+        axis.plot(centres, [scores[label] for _, _, scores in speech], marker="o", label=label)
+    pauses = [(start, end) for start, end, scores in prediction.segments if scores is None]
+    for i, (start, end) in enumerate(pauses):
+        axis.axvspan(start, end, color="0.85", label="no speech" if i == 0 else None)
     axis.set_xlabel("time (s, window centre)")
     axis.set_ylabel("probability")
     axis.set_ylim(0, 1)
-    axis.legend(loc="upper right", fontsize=8, ncol=3)
+    axis.set_xlim(0, prediction.segments[-1][1])
+    axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, borderaxespad=0)
     figure.tight_layout()
     return figure
 
@@ -116,16 +143,25 @@ def held_out_results(model: str) -> str:
 
 
 def build_app(model: str, window: float = 10.0, hop: float = 5.0) -> gr.Blocks:
+    check_window(window, hop)
     classifier = pipeline("audio-classification", model=model, trust_remote_code=True)
+    if not hasattr(classifier, "waveform"):
+        raise ValueError(
+            f"{model}: the model folder has no whisper-ser pipeline (pipeline_whisper_emotion.py and "
+            "`custom_pipelines` in config.json); save it again with a current whisper-ser."
+        )
+    from silero_vad import load_silero_vad
 
-    def classify(audio, window_s, hop_s):
-        if audio is None:
+    vad = load_silero_vad()
+
+    def classify(path, window_s, hop_s):
+        if not path:
             raise gr.Error("Record or upload some audio first.")
-        sampling_rate, waveform = audio
         try:
-            prediction = predict(classifier, waveform, sampling_rate, float(window_s), float(hop_s))
-        except ValueError as err:
-            raise gr.Error(str(err)) from None
+            audio = classifier.waveform(path)
+            prediction = predict(classifier, audio, float(window_s), float(hop_s), vad=vad)
+        except (ValueError, TypeError, FileNotFoundError) as err:
+            return None, f"**Could not classify this audio.** {err}", None
         top = next(iter(prediction.scores))
         figure = timeline_figure(prediction) if len(prediction.segments) > 1 else None
         return prediction.scores, f"Top emotion: **{top}**", figure
@@ -134,10 +170,10 @@ def build_app(model: str, window: float = 10.0, hop: float = 5.0) -> gr.Blocks:
         gr.Markdown("# Speech emotion recognition\nWhisper fine-tuned with whisper-ser. Record or upload speech.")
         with gr.Row():
             with gr.Column():
-                audio = gr.Audio(sources=["upload", "microphone"], type="numpy", label="Speech")
+                audio = gr.Audio(sources=["upload", "microphone"], type="filepath", label="Speech")
                 with gr.Accordion("Long audio", open=False):
-                    window_s = gr.Number(value=window, label="window (s)", minimum=1, maximum=30)
-                    hop_s = gr.Number(value=hop, label="hop (s)", minimum=0.5, maximum=30)
+                    window_s = gr.Number(value=window, label="window (s)", minimum=WINDOW_RANGE[0], maximum=30)
+                    hop_s = gr.Number(value=hop, label="hop (s)", minimum=MIN_HOP, maximum=30)
                 button = gr.Button("Classify", variant="primary")
             with gr.Column():
                 top = gr.Markdown(elem_id="top-emotion")

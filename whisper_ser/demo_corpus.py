@@ -13,8 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-
-from .pipeline import resample
+import soxr
 
 SAMPLING_RATE = 16000
 SENTENCES = {1: "Kids are talking by the door.", 2: "Dogs are sitting by the door."}
@@ -47,7 +46,7 @@ def synthesize(text: str, voice: str, rate: float, pitch: float, pitch_range: fl
     with tempfile.NamedTemporaryFile(suffix=".wav") as handle:
         subprocess.run(["espeak-ng", "-m", "-v", voice, "-w", handle.name, ssml], check=True, capture_output=True)
         audio, rate_hz = sf.read(handle.name, dtype="float32")
-    return resample(audio, rate_hz, SAMPLING_RATE)
+    return soxr.resample(audio, rate_hz, SAMPLING_RATE).astype(np.float32)
 
 
 def build(output: Path, actors: int = len(VOICES), seed: int = 0) -> Path:

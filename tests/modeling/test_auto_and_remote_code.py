@@ -43,12 +43,22 @@ def test_save_writes_safetensors_code_and_auto_map(saved_model):
     assert preprocessor["auto_map"] == {
         "AutoFeatureExtractor": "feature_extraction_whisper_emotion.WhisperEmotionFeatureExtractor"
     }
-    for name in ("configuration", "modeling", "feature_extraction"):
+    assert config["custom_pipelines"]["audio-classification"]["impl"] == (
+        "pipeline_whisper_emotion.EmotionAudioClassificationPipeline"
+    )
+    for name, allowed in (
+        ("configuration", {"torch", "transformers"}),
+        ("modeling", {"torch", "transformers"}),
+        ("feature_extraction", {"torch", "transformers"}),
+        ("pipeline", {"torch", "transformers", "numpy", "soundfile", "soxr", "httpx", "torchcodec"}),
+    ):
         source = (saved_model / f"{name}_whisper_emotion.py").read_text()
         imports = {
-            line.split()[1].split(".")[0] for line in source.splitlines() if line.startswith(("import ", "from "))
+            line.split()[1].split(".")[0]
+            for line in source.splitlines()
+            if line.lstrip().startswith(("import ", "from "))
         }
-        assert imports <= {"torch", "transformers", "dataclasses", ""}, imports
+        assert imports - set(sys.stdlib_module_names) - {""} <= allowed, (name, imports)
 
 
 REMOTE = BLOCK_WHISPER_SER + textwrap.dedent(

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 import torch
 from transformers import WhisperFeatureExtractor
+from transformers.testing_utils import CaptureLogger
+from transformers.utils import logging
 
 from tests.conftest import noise
 from whisper_ser.modeling import WhisperEmotionFeatureExtractor
@@ -44,6 +46,8 @@ def test_save_and_reload_keeps_the_class(tmp_path):
         (np.full(16000, np.nan, dtype=np.float32), ValueError, "NaN"),
         ((np.ones(16000) * 1000).astype(np.int16), TypeError, "floating-point"),
         (np.zeros((2, 16000), dtype=np.float32)[None], ValueError, "mono"),
+        (np.zeros((16000, 2), dtype=np.float32), ValueError, r"shape \(16000, 2\).*Downmix"),  # stereo, channels last
+        (np.zeros((2, 16000), dtype=np.float32), ValueError, r"shape \(2, 16000\).*list of 1-D clips"),
         (np.zeros(16000 * 31, dtype=np.float32), ValueError, "30-s window"),
     ],
 )
@@ -58,4 +62,9 @@ def test_wrong_rate_and_unknown_arguments_are_refused():
         extractor(noise(1.0), sampling_rate=44100)
     with pytest.raises(TypeError, match="unsupported arguments"):
         extractor(noise(1.0), sampling_rate=16000, truncation=True)
+    with pytest.raises(TypeError, match="must be an integer"):
+        extractor(noise(1.0), sampling_rate="16000")
+    with CaptureLogger(logging.get_logger(type(extractor).__module__)) as captured:
+        extractor(noise(1.0))
+    assert "No `sampling_rate`" in captured.out
     assert extractor(torch.from_numpy(noise(1.0)), sampling_rate=16000)["attention_mask"].sum() == 100

@@ -8,7 +8,7 @@ import pytest
 import torch
 from transformers import WhisperConfig, WhisperForConditionalGeneration, pipeline
 
-from tests.conftest import TINY_WHISPER
+from tests.conftest import TINY_WHISPER, noise
 from tests.fixtures.corpora import make_cremad, make_ravdess
 from whisper_ser import SER_METRICS_PATH
 from whisper_ser.data.protocol import load_manifest
@@ -148,8 +148,8 @@ def test_tiny_end_to_end_run(tmp_path, tiny_checkpoint, corpora_root):
     embeddings = np.load(run / "embeddings.npz")
     assert embeddings["embeddings"].shape[1] == 16 and (embeddings["role"] == "test").sum() == len(plan.test)
     assert set(embeddings["corpus"]) == {"ravdess", "cremad"}
-    clf = pipeline("audio-classification", model=str(run / "model"))
-    scores = clf(np.zeros(16000, dtype=np.float32), top_k=None)
+    clf = pipeline("audio-classification", model=str(run / "model"), trust_remote_code=True)
+    scores = clf(noise(1.0), sampling_rate=16000, top_k=None)
     assert {s["label"] for s in scores} == {"neutral", "angry", "happy", "sad"}
     # a finished run is resumable: nothing is retrained
     before = (run / "fold_0" / "fold_result.json").stat().st_mtime

@@ -131,7 +131,8 @@ def is_silent(audio: np.ndarray) -> bool:
 class EmotionAudioClassificationPipeline(AudioClassificationPipeline):
     """`pipeline("audio-classification")` for whisper-ser models: files (any format the loaders read), URLs, raw
     arrays with `sampling_rate=` or as `{"raw"|"array": x, "sampling_rate": sr}`, int or float PCM, mono or
-    multichannel; `batch_size > 1` pads each batch to its longest clip only (scores equal each clip's alone).
+    multichannel; with `batch_size > 1` a list is decoded, grouped by length and padded only to each batch's
+longest clip (scores equal each clip's alone; results come back in input order).
     A clip with no signal is still scored, with a `SilentAudioWarning` (or an error with `on_silence="error"`)."""
 
     def _sanitize_parameters(self, top_k=None, function_to_apply=None, sampling_rate=None, on_silence=None, **kwargs):
@@ -149,6 +150,16 @@ class EmotionAudioClassificationPipeline(AudioClassificationPipeline):
     def __call__(self, inputs, **kwargs):
         if isinstance(inputs, (list, tuple)) and len(inputs) == 0:
             raise ValueError("Expected audio (a file, URL, array or dict), got an empty list.")
+        if isinstance(inputs, (list, tuple)) and (kwargs.get("batch_size") or self._batch_size or 1) > 1:
+            # decode first, then batch clips of similar length (padding costs compute), results in input order
+            waveforms = [self.waveform(item, kwargs.get("sampling_rate")) for item in inputs]
+            order = sorted(range(len(waveforms)), key=lambda i: waveforms[i].size)
+            rest = {key: value for key, value in kwargs.items() if key != "sampling_rate"}
+            ranked = super().__call__([{"raw": waveforms[i], "sampling_rate": SAMPLING_RATE} for i in order], **rest)
+            results = [None] * len(waveforms)
+            for rank, index in enumerate(order):
+                results[index] = ranked[rank]
+            return results
         return super().__call__(inputs, **kwargs)
 
     def waveform(self, inputs, sampling_rate=None) -> np.ndarray:

@@ -62,16 +62,16 @@ def check_window(window: float, hop: float) -> None:
 
 
 def predict(classifier, audio: np.ndarray, window: float = 10.0, hop: float = 5.0, vad=None) -> Prediction:
-    """Scores for a 16-kHz mono clip (as the pipeline decodes it). With a VAD model, only speech is classified
-    (in windows `hop` s apart where a stretch is longer than `window`) and the pauses are marked; without one,
-    the whole clip is cut into fixed windows."""
+    """Scores for a 16-kHz mono clip (as the pipeline decodes it). A clip up to `window` seconds is classified
+    whole, exactly as the pipeline does. Longer audio is classified in windows `hop` s apart: with a VAD model
+    only over the stretches of speech, the pauses marked; without one, over the whole clip."""
     check_window(window, hop)
     if audio.size == 0:
         raise ValueError("The recording is empty.")
     if float(np.std(audio)) < SILENCE_RMS:
-        raise ValueError("The recording is silent: speak closer to the microphone or pick another file.")
+        raise ValueError("The recording is silent (or a constant offset): pick another file or speak closer.")
     duration = audio.size / SAMPLING_RATE
-    regions = speech_regions(audio, vad) if vad is not None else [(0.0, duration)]
+    regions = speech_regions(audio, vad) if vad is not None and duration > window else [(0.0, duration)]
     if not regions:
         raise ValueError("No speech was found in the recording.")
     segments: list[tuple[float, float, dict[str, float] | None]] = []
@@ -97,10 +97,10 @@ def timeline_figure(prediction: Prediction):
     """Per-segment probability of each emotion against time; stretches without speech shaded. The legend sits
     beside the axes, never over the curves."""
     figure, axis = plt.subplots(figsize=(9, 3))
-    speech = [(start, end, scores) for start, end, scores in prediction.segments if scores is not None]
-    centres = [(start + end) / 2 for start, end, _ in speech]
-    for label in prediction.scores:
-        axis.plot(centres, [scores[label] for _, _, scores in speech], marker="o", label=label)
+    centres = [(start + end) / 2 for start, end, _ in prediction.segments]
+    for label in prediction.scores:  # a pause is a gap in each curve (NaN), never a line through it
+        values = [np.nan if scores is None else scores[label] for _, _, scores in prediction.segments]
+        axis.plot(centres, values, marker="o", label=label)
     pauses = [(start, end) for start, end, scores in prediction.segments if scores is None]
     for i, (start, end) in enumerate(pauses):
         axis.axvspan(start, end, color="0.85", label="no speech" if i == 0 else None)
@@ -142,6 +142,21 @@ def held_out_results(model: str) -> str:
     return "\n".join(["**Held-out speakers**", "", "| corpus | metric | value |", "|---|---|---|", *rows])
 
 
+def classify(classifier, path: str | None, window: float, hop: float, vad=None):
+    """What the page shows for an upload or a recording (a file path): scores, the top emotion, a timeline; every
+    failure becomes a message in the page. The file is decoded by the model's pipeline, as `clf(path)` does."""
+    if not path:
+        return None, "**Record or upload some audio first.**", None
+    try:
+        audio = classifier.waveform(path)
+        prediction = predict(classifier, audio, float(window), float(hop), vad=vad)
+    except (ValueError, TypeError, FileNotFoundError) as err:
+        return None, f"**Could not classify this audio.** {err}", None
+    top = next(iter(prediction.scores))
+    figure = timeline_figure(prediction) if len(prediction.segments) > 1 else None
+    return prediction.scores, f"Top emotion: **{top}**", figure
+
+
 def build_app(model: str, window: float = 10.0, hop: float = 5.0) -> gr.Blocks:
     check_window(window, hop)
     classifier = pipeline("audio-classification", model=model, trust_remote_code=True)
@@ -154,17 +169,8 @@ def build_app(model: str, window: float = 10.0, hop: float = 5.0) -> gr.Blocks:
 
     vad = load_silero_vad()
 
-    def classify(path, window_s, hop_s):
-        if not path:
-            raise gr.Error("Record or upload some audio first.")
-        try:
-            audio = classifier.waveform(path)
-            prediction = predict(classifier, audio, float(window_s), float(hop_s), vad=vad)
-        except (ValueError, TypeError, FileNotFoundError) as err:
-            return None, f"**Could not classify this audio.** {err}", None
-        top = next(iter(prediction.scores))
-        figure = timeline_figure(prediction) if len(prediction.segments) > 1 else None
-        return prediction.scores, f"Top emotion: **{top}**", figure
+    def on_click(path, window_s, hop_s):
+        return classify(classifier, path, window_s, hop_s, vad)
 
     with gr.Blocks(title="Speech emotion recognition") as app:
         gr.Markdown("# Speech emotion recognition\nWhisper fine-tuned with whisper-ser. Record or upload speech.")
@@ -180,7 +186,7 @@ def build_app(model: str, window: float = 10.0, hop: float = 5.0) -> gr.Blocks:
                 scores = gr.Label(label="Emotion scores", num_top_classes=10)
                 timeline = gr.Plot(label="Emotions over time (audio longer than the window)")
                 gr.Markdown(held_out_results(model))
-        button.click(classify, inputs=[audio, window_s, hop_s], outputs=[scores, top, timeline])
+        button.click(on_click, inputs=[audio, window_s, hop_s], outputs=[scores, top, timeline])
     return app
 
 

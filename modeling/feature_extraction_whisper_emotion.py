@@ -87,8 +87,10 @@ class WhisperEmotionFeatureExtractor(WhisperFeatureExtractor):
                 f"No `sampling_rate` passed to {type(self).__name__}: the audio is taken to be sampled at "
                 f"{self.sampling_rate} Hz. Pass `sampling_rate` to catch audio at another rate."
             )
-        elif isinstance(sampling_rate, bool) or not isinstance(sampling_rate, int) and not hasattr(
-            sampling_rate, "__index__"
+        elif (
+            isinstance(sampling_rate, bool)
+            or not isinstance(sampling_rate, int)
+            and not hasattr(sampling_rate, "__index__")
         ):
             raise TypeError(f"`sampling_rate` must be an integer (Hz), got {sampling_rate!r}.")
         if sampling_rate is not None and int(sampling_rate) != self.sampling_rate:

@@ -130,10 +130,10 @@ def is_silent(audio: np.ndarray) -> bool:
 
 class EmotionAudioClassificationPipeline(AudioClassificationPipeline):
     """`pipeline("audio-classification")` for whisper-ser models: files (any format the loaders read), URLs, raw
-    arrays with `sampling_rate=` or as `{"raw"|"array": x, "sampling_rate": sr}`, int or float PCM, mono or
-    multichannel; with `batch_size > 1` a list is decoded, grouped by length and padded only to each batch's
-longest clip (scores equal each clip's alone; results come back in input order).
-    A clip with no signal is still scored, with a `SilentAudioWarning` (or an error with `on_silence="error"`)."""
+        arrays with `sampling_rate=` or as `{"raw"|"array": x, "sampling_rate": sr}`, int or float PCM, mono or
+        multichannel; with `batch_size > 1` a list is decoded, grouped by length and padded only to each batch's
+    longest clip (scores equal each clip's alone; results come back in input order).
+        A clip with no signal is still scored, with a `SilentAudioWarning` (or an error with `on_silence="error"`)."""
 
     def _sanitize_parameters(self, top_k=None, function_to_apply=None, sampling_rate=None, on_silence=None, **kwargs):
         if kwargs:

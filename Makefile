@@ -27,12 +27,12 @@ $(BIN)/python:
 install: system-deps $(BIN)/python
 	$(BIN)/pip install -q $(TORCH_SOURCE) "torch==2.13.0"
 	rm -rf dist && $(BIN)/pip wheel -q --no-deps -w dist .
-	$(BIN)/pip install -q "$$(ls dist/whisper_ser-*.whl)[offline,app,dev]"
+	$(BIN)/pip install -q "$$(ls dist/whisper_ser-*.whl)[offline,app,egemaps,dev]"
 	$(BIN)/pip install -q --force-reinstall --no-deps dist/whisper_ser-*.whl
 
 develop: system-deps $(BIN)/python
 	$(BIN)/pip install -q $(TORCH_SOURCE) "torch==2.13.0"
-	$(BIN)/pip install -q -e ".[offline,app,dev]"
+	$(BIN)/pip install -q -e ".[offline,app,egemaps,dev]"
 
 demo: install
 	$(BIN)/whisper-ser demo-run --output results/demo

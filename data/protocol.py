@@ -73,15 +73,27 @@ def _rng(seed: int, corpus: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(corpus.encode())])
 
 
-def pick_test_speaker(corpus: str, speakers: list[str], durations: list[float], seed: int) -> tuple[str, str]:
-    """The corpus' held-out speaker and the rule that chose it."""
+def pick_test_speakers(
+    corpus: str, speakers: list[str], durations: list[float], seed: int, count: int = 1
+) -> tuple[list[str], str]:
+    """The corpus' `count` held-out speakers (the paper's protocol: one) and the rule that chose them: the most
+    speech for MELD, ASVP-ESD and IEMOCAP, else drawn at random (seeded)."""
+    unique = sorted(set(speakers))
+    if not 1 <= count <= len(unique) - 1:
+        raise ValueError(
+            f"{corpus}: `test_speakers` {count} needs 1 to {len(unique) - 1} of its {len(unique)} speakers "
+            "(one must be left to train on)."
+        )
     if corpus in MOST_SPEECH_CORPORA:
         total: defaultdict[str, float] = defaultdict(float)
         for speaker, duration in zip(speakers, durations, strict=True):
             total[speaker] += duration
-        return max(sorted(total), key=total.__getitem__), "most speech"
-    unique = sorted(set(speakers))
-    return unique[int(_rng(seed, corpus).integers(len(unique)))], "random speaker"
+        ranked = sorted(sorted(total), key=total.__getitem__, reverse=True)
+        return sorted(ranked[:count]), "most speech"
+    rng = _rng(seed, corpus)
+    if count == 1:  # the draw of every earlier whisper-ser version: splits stay the same
+        return [unique[int(rng.integers(len(unique)))]], "random speaker"
+    return sorted(rng.choice(unique, size=count, replace=False).tolist()), f"{count} random speakers"
 
 
 def _stratified_folds(ids, strata, groups, k: int, seed: int) -> list[Fold]:
@@ -106,8 +118,15 @@ def _fold_count(groups: int, what: str) -> int:
     return min(MAX_FOLDS, groups)
 
 
-def make_splits(meta: Metadata, seed: int = 0, cv: str = "speaker", corpus_versions: dict | None = None) -> SplitPlan:
-    """Held-out test set per corpus and k-fold CV on the rest, deterministic for `seed`.
+def make_splits(
+    meta: Metadata,
+    seed: int = 0,
+    cv: str = "speaker",
+    corpus_versions: dict | None = None,
+    test_speakers: int = 1,
+) -> SplitPlan:
+    """Held-out test set per corpus and k-fold CV on the rest, deterministic for `seed`. `test_speakers` speakers
+    per corpus are held out (the paper: 1; more trade training data for tighter intervals).
 
     One corpus: k = min(5, speakers left) speaker-disjoint folds (TESS: 5 folds over the remaining speaker's
     utterances; EmoFilm: 15 % test and 5 folds over utterances). Several corpora (a combined run): each corpus
@@ -127,17 +146,23 @@ def make_splits(meta: Metadata, seed: int = 0, cv: str = "speaker", corpus_versi
             _, test_rows = train_test_split(
                 rows, test_size=share, random_state=seed, stratify=[meta.label[i] for i in rows]
             )
-            test_speakers, rule = sorted({meta.speaker[i] for i in test_rows}), f"{share:.0%} of utterances"
+            chosen, rule = sorted({meta.speaker[i] for i in test_rows}), f"{share:.0%} of utterances"
             flags.append(f"{corpus}: utterance-level test split ({share:.0%}) and CV, as in the paper")
         else:
-            speaker, rule = pick_test_speaker(
-                corpus, [meta.speaker[i] for i in rows], [meta.duration[i] for i in rows], seed
+            if corpus in UTTERANCE_CV_CORPORA and test_speakers > 1:
+                raise ValueError(f"{corpus}: the paper tests one of its speakers; `test_speakers` must be 1.")
+            chosen, rule = pick_test_speakers(
+                corpus, [meta.speaker[i] for i in rows], [meta.duration[i] for i in rows], seed, test_speakers
             )
-            test_rows, test_speakers = [i for i in rows if meta.speaker[i] == speaker], [speaker]
+            test_rows = [i for i in rows if meta.speaker[i] in chosen]
             if corpus in UTTERANCE_CV_CORPORA:
                 flags.append(f"{corpus}: CV over the utterances of the remaining speaker, as in the paper")
         test_idx += test_rows
-        corpora_info[corpus] = {"test_speakers": test_speakers, "rule": rule, "utterances": len(rows)}
+        corpora_info[corpus] = {
+            "test_speakers": chosen,
+            "rule": rule,
+            "utterances": len(rows),
+        }
 
     test_set = set(test_idx)
     rest = [i for i in range(len(meta.ids)) if i not in test_set]

@@ -2,7 +2,7 @@
 
 from transformers import WhisperConfig
 
-POOLING_MODES = ("encoder_decoder", "mean", "attention")
+POOLING_MODES = ("encoder_decoder", "mean", "attention", "layer_weighted_mean")
 
 
 class WhisperEmotionConfig(WhisperConfig):
@@ -15,7 +15,10 @@ class WhisperEmotionConfig(WhisperConfig):
             How a clip becomes one fixed-size embedding. `"encoder_decoder"` (the paper's): the decoder's last
             hidden state at the `decoder_start_token_id` position, cross-attending to the clip's valid encoder
             frames. `"mean"`: masked mean of the encoder output over valid frames. `"attention"`: a learned
-            softmax-weighted sum over valid encoder frames. Only `"encoder_decoder"` builds the decoder.
+            softmax-weighted sum over valid encoder frames. `"layer_weighted_mean"` (the SUPERB/EmoBox practice):
+            a learned softmax-weighted sum over all encoder layers (input embeddings, every layer, the final
+            layer-normed output) of their masked means over valid frames. Only `"encoder_decoder"` builds the
+            decoder.
         classifier_hidden_sizes (`list[int]`, *optional*, defaults to `[4096, 2048, 1024, 512]`):
             Widths of the MLP head's hidden layers, each followed by ReLU; a last linear layer maps to the labels.
         classifier_dropout (`float`, *optional*, defaults to 0.0):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from transformers import initialization as init
 from transformers.modeling_outputs import ModelOutput
 from transformers.models.whisper.modeling_whisper import WhisperDecoder, WhisperEncoder, WhisperPreTrainedModel
 
@@ -98,6 +99,10 @@ class WhisperForEmotionClassification(WhisperPreTrainedModel):
         super().__init__(config)
         self.model = WhisperEmotionBackbone(config)
         self.attention_pool = nn.Linear(config.d_model, 1) if config.pooling == "attention" else None
+        # one weight per encoder state: the input embeddings, each layer's output (the last one layer-normed)
+        self.layer_weights = (
+            nn.Parameter(torch.zeros(config.encoder_layers + 1)) if config.pooling == "layer_weighted_mean" else None
+        )
         layers: list[nn.Module] = []
         width = config.d_model
         for size in config.classifier_hidden_sizes:
@@ -114,6 +119,11 @@ class WhisperForEmotionClassification(WhisperPreTrainedModel):
         self.post_init()
         if config.freeze_encoder:
             self.freeze_encoder()
+
+    def _init_weights(self, module):
+        super()._init_weights(module)
+        if module is self and self.layer_weights is not None:
+            init.zeros_(self.layer_weights)  # equal layer weights to start with
 
     def save_pretrained(self, save_directory, *args, **kwargs):
         """`PreTrainedModel.save_pretrained`, plus the pipeline file that `config.custom_pipelines` names."""
@@ -178,10 +188,9 @@ class WhisperForEmotionClassification(WhisperPreTrainedModel):
             for layer in encoder.layers:
                 hooks.append(layer.self_attn.register_forward_hook(lambda _m, _i, out: attentions.append(out[1])))
         try:
-            for layer in encoder.layers:
-                if self.training and encoder.layerdrop > 0.0 and torch.rand([]) < encoder.layerdrop:
-                    continue
-                hidden = layer(hidden, attention_mask=additive)
+            for layer in encoder.layers:  # a dropped layer (layerdrop) passes its input on
+                if not (self.training and encoder.layerdrop > 0.0 and torch.rand([]) < encoder.layerdrop):
+                    hidden = layer(hidden, attention_mask=additive)
                 if output_hidden_states:
                     all_hidden += (hidden,)
         finally:
@@ -215,6 +224,12 @@ class WhisperForEmotionClassification(WhisperPreTrainedModel):
             weights = weights / weights.sum(dim=-1, keepdim=True)
         return torch.einsum("bt,btd->bd", weights.to(states.dtype), states)
 
+    def _pool_layers(self, layers: tuple[torch.Tensor, ...], state_mask: torch.Tensor | None) -> torch.Tensor:
+        """Softmax(`layer_weights`)-weighted sum of each encoder state's masked mean over valid frames."""
+        stacked = torch.stack([self._pool(layer, state_mask) for layer in layers])  # (layers, batch, d_model)
+        weights = self.layer_weights.softmax(-1).to(stacked.dtype)
+        return torch.einsum("l,lbd->bd", weights, stacked)
+
     def forward(
         self,
         input_features: torch.FloatTensor,
@@ -240,10 +255,15 @@ class WhisperForEmotionClassification(WhisperPreTrainedModel):
         output_hidden_states = bool(output_hidden_states)
         output_attentions = bool(output_attentions)
         return_dict = return_dict if return_dict is not None else self.config.return_dict
+        layered = self.config.pooling == "layer_weighted_mean"
         states, state_mask, hidden_states, attentions = self._encode(
-            input_features, attention_mask, output_hidden_states, output_attentions
+            input_features, attention_mask, output_hidden_states or layered, output_attentions
         )
-        embeddings = self._pool(states, state_mask)
+        if layered:
+            embeddings = self._pool_layers(hidden_states[:-1] + (states,), state_mask)
+            hidden_states = hidden_states if output_hidden_states else None
+        else:
+            embeddings = self._pool(states, state_mask)
         logits = self.classifier(embeddings)
 
         loss = None

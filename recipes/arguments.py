@@ -70,6 +70,9 @@ class DataArguments:
     min_duration: float = 2.0
     max_duration: float = 13.0
     cv: str = field(default="speaker", metadata={"help": f"combined-run folds, one of {CV_MODES}"})
+    test_speakers: int = field(
+        default=1, metadata={"help": "speakers held out per corpus (the paper: 1; more tighten the intervals)"}
+    )
     folds: list[int] | None = field(default=None, metadata={"help": "fold indices to run (default: all)"})
     manifest: str | None = field(default=None, metadata={"help": "reuse the splits of a saved manifest"})
     balance: str = field(default="none", metadata={"help": f"one of {METHODS}"})
@@ -95,6 +98,8 @@ class DataArguments:
                 f"`min_duration` ({self.min_duration}) and `max_duration` ({self.max_duration}) must satisfy "
                 f"0 <= min_duration < max_duration <= {MAX_CLIP_SECONDS:g} (Whisper's window)."
             )
+        if self.test_speakers < 1:
+            raise ValueError(f"`test_speakers` must be at least 1, got {self.test_speakers}.")
         if self.folds is not None and (not self.folds or any(f < 0 for f in self.folds)):
             raise ValueError(f"`folds` must be a non-empty list of fold indices >= 0, got {self.folds}.")
         if self.folds is not None and len(set(self.folds)) < len(self.folds):

@@ -1,5 +1,7 @@
-"""Reference points for a run: MFCC + pitch statistics with logistic regression, and a frozen-embedding
-probe (logistic regression on the untrained backbone's pooled embeddings), on the same split."""
+"""Reference points for a run, on the same split: MFCC + pitch statistics with logistic regression, eGeMAPS
+(openSMILE's 88 functionals, the standard hand-crafted SER set; optional `egemaps` extra, under audEERING's
+research licence: non-commercial use) with logistic regression, and a frozen-embedding probe (logistic regression
+on the untrained backbone's pooled embeddings)."""
 
 import librosa
 import numpy as np
@@ -35,6 +37,22 @@ def mfcc_pitch_features(clips: list[np.ndarray]) -> np.ndarray:
     return np.asarray(rows)
 
 
+def egemaps_features(clips: list[np.ndarray]) -> np.ndarray:
+    """Per clip: the 88 eGeMAPSv02 functionals from openSMILE (`pip install "whisper-ser[egemaps]"`)."""
+    import opensmile
+
+    smile = opensmile.Smile(
+        feature_set=opensmile.FeatureSet.eGeMAPSv02, feature_level=opensmile.FeatureLevel.Functionals
+    )
+    return np.stack([smile.process_signal(clip, SAMPLING_RATE).to_numpy()[0] for clip in clips])
+
+
+def egemaps_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("opensmile") is not None
+
+
 @torch.no_grad()
 def frozen_embeddings(model_path: str, clips: list[np.ndarray], pooling: str, batch_size: int = 16) -> np.ndarray:
     """Pooled embeddings of the pretrained backbone (its head is never used)."""
@@ -51,7 +69,8 @@ def frozen_embeddings(model_path: str, clips: list[np.ndarray], pooling: str, ba
     return out
 
 
-def logistic_accuracy(train_x, train_y, test_x, test_y, seed: int = 0) -> float:
+def logistic_predictions(train_x, train_y, test_x, seed: int = 0) -> np.ndarray:
+    """Standardised features, logistic regression: the predicted class of each test row."""
     classifier = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, C=1.0, random_state=seed))
     classifier.fit(train_x, train_y)
-    return float((classifier.predict(test_x) == np.asarray(test_y)).mean())
+    return classifier.predict(test_x)

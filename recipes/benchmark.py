@@ -11,10 +11,17 @@ from whisper_ser.backbones import resolve_model_path
 from whisper_ser.data.protocol import load_manifest, select_role
 
 from .arguments import SERArgumentParser
-from .baselines import frozen_embeddings, logistic_accuracy, mfcc_pitch_features
-from .report import cross_corpus, run_plots, table3, write_table3
+from .baselines import (
+    egemaps_available,
+    egemaps_features,
+    frozen_embeddings,
+    logistic_predictions,
+    mfcc_pitch_features,
+)
+from .report import comparisons, cross_corpus, run_plots, table3, write_comparisons, write_table3
 from .results import RunResult
 from .run_folder import is_finished, resolved_config
+from .statistics import intervals
 from .training import load_data, run_experiment, waveform
 
 logger = logging.get_logger(__name__)
@@ -47,13 +54,16 @@ def run_grid(grid: Path, output: Path, overrides: list[str] = ()) -> dict:
         finished.append({**run, "metrics": RunResult.load(run_dir)})
     header, rows = table3(finished, spec.get("paper"))
     write_table3(header, rows, output)
+    compared = comparisons(finished)
+    write_comparisons(compared, output)
     cross_header, cross_rows = cross_corpus(finished)
     (output / "cross_corpus.json").write_text(json.dumps({"header": cross_header, "rows": cross_rows}, indent=1))
-    return {"table3": rows, "cross_corpus": cross_rows}
+    return {"table3": rows, "cross_corpus": cross_rows, "comparisons": compared}
 
 
-def baselines(run_dir: Path, config: Path, fold: int = 0) -> dict[str, float]:
-    """MFCC + pitch logistic regression and the frozen-embedding probe on the run's own split (one fold)."""
+def baselines(run_dir: Path, config: Path, fold: int = 0) -> dict[str, dict]:
+    """MFCC + pitch and eGeMAPS logistic regressions and the frozen-embedding probe on the run's own split (one
+    fold), beside the fine-tuned model: accuracy on the held-out clips with its 95 % bootstrap interval."""
     model_args, data_args, _, training_args = parse_config(config, run_dir)
     data_args.manifest = str(run_dir / "splits.json")
     combined, _, _, _ = load_data(data_args, training_args.seed)
@@ -61,19 +71,30 @@ def baselines(run_dir: Path, config: Path, fold: int = 0) -> dict[str, float]:
     train, test = (select_role(combined, plan, fold, role) for role in ("train", "test"))
     clips = {role: [waveform(row["audio"]) for row in rows] for role, rows in (("train", train), ("test", test))}
     labels = {"train": np.asarray(train["label"]), "test": np.asarray(test["label"])}
+    speakers, classes = np.asarray(test["speaker"]), len(combined.features["label"].names)
     path = resolve_model_path(model_args.model_name_or_path)
-    results = {}
-    for name, features in (
-        ("mfcc_pitch_logreg", mfcc_pitch_features),
-        ("frozen_embedding_probe", lambda c: frozen_embeddings(path, c, model_args.pooling)),
-    ):
-        results[name] = logistic_accuracy(
-            features(clips["train"]), labels["train"], features(clips["test"]), labels["test"], seed=training_args.seed
+    references = [("mfcc_pitch_logreg", mfcc_pitch_features)]
+    if egemaps_available():
+        references.append(("egemaps_logreg", egemaps_features))
+    else:
+        logger.warning('eGeMAPS baseline skipped: openSMILE is not installed (pip install "whisper-ser[egemaps]").')
+    references.append(("frozen_embedding_probe", lambda c: frozen_embeddings(path, c, model_args.pooling)))
+    predicted = {
+        name: logistic_predictions(
+            features(clips["train"]), labels["train"], features(clips["test"]), seed=training_args.seed
         )
-    metrics = RunResult.load(run_dir)
-    results["fine_tuned"] = float(
-        np.mean([scores.accuracy for f in metrics.folds if f.fold == fold for scores in f.test.values()])
-    )
+        for name, features in references
+    }
+    fine_tuned = next(f for f in RunResult.load(run_dir).folds if f.fold == fold).clips
+    by_id = dict(zip(fine_tuned.id, fine_tuned.prediction, strict=True))
+    predicted["fine_tuned"] = np.array([by_id[clip] for clip in test["id"]])
+    results = {
+        name: {
+            "accuracy": float((guess == labels["test"]).mean()),
+            "accuracy_ci": intervals(labels["test"], [guess], speakers, classes, training_args.seed)["accuracy_ci"],
+        }
+        for name, guess in predicted.items()
+    }
     (run_dir / "baselines.json").write_text(json.dumps(results, indent=1))
     return results
 
@@ -86,7 +107,11 @@ def run_demo(output: Path, config: Path = CONFIGS / "demo.yaml", overrides: list
     header, rows = table3([{"setup": args[1].view, "column": "Tr.Sep", "metrics": metrics}])
     write_table3(header, rows, output)
     reference = baselines(output, config)
-    lines = [f"{name:24s} {100 * value:6.2f} %" for name, value in reference.items()]
+    lines = [
+        f"{name:24s} {100 * r['accuracy']:6.2f} %  95 % CI [{100 * r['accuracy_ci'][0]:.1f}, "
+        f"{100 * r['accuracy_ci'][1]:.1f}]"
+        for name, r in reference.items()
+    ]
     summary = "Held-out speaker accuracy (fold 0):\n" + "\n".join(lines)
     (output / "summary.txt").write_text(summary + "\n")
     print(summary)

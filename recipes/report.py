@@ -2,6 +2,7 @@
 matrices, a t-SNE of the pooled embeddings, and the cross-corpus matrix."""
 
 import csv
+import json
 from pathlib import Path
 
 import matplotlib
@@ -12,40 +13,49 @@ import numpy as np  # noqa: E402
 from sklearn.manifold import TSNE  # noqa: E402
 
 from whisper_ser.recipes.results import RunResult  # noqa: E402
+from whisper_ser.recipes.statistics import held_out_arrays, paired_difference  # noqa: E402
 
 SETUPS = ("4", "5", "N")
 COLUMNS = ("DS", "UN", "SM", "AD", "Tr.Sep")
 
 
 def table3(runs: list[dict], paper: dict[str, dict[str, float]] | None = None) -> tuple[list[str], list[list]]:
-    """Rows: corpora and Mean; columns `setup/column` (e.g. `4/SM`) with WA on the held-out speakers (%), each
-    followed by the paper's figure when known. `runs`: {"setup", "column", "metrics": RunResult} per finished run."""
-    cells: dict[tuple[str, str], float] = {}
+    """Rows: corpora and Mean; per column `setup/column` (e.g. `4/SM`) three values: WA on the held-out speakers
+    (%), its 95 % bootstrap interval (`[low, high]` in %, or None) and the paper's figure when known.
+    `runs`: {"setup", "column", "metrics": RunResult} per finished run."""
+    cells: dict[tuple[str, str], tuple[float, list[float] | None]] = {}
     for run in runs:
         key, test = f"{run['setup']}/{run['column']}", run["metrics"].test
         for corpus, scores in test.items():
             if run["column"] != "Tr.Sep" or run["metrics"].corpora == [corpus]:
-                cells[(corpus, key)] = 100 * scores.accuracy
+                ci = [100 * bound for bound in scores.accuracy_ci] if scores.accuracy_ci else None
+                cells[(corpus, key)] = (100 * scores.accuracy, ci)
     paper = paper or {}
     keys = [f"{s}/{c}" for s in SETUPS for c in COLUMNS if any(k == f"{s}/{c}" for _, k in cells)]
     corpora = sorted({corpus for corpus, _ in cells})
-    header = ["corpus"] + [name for key in keys for name in (key, f"{key} paper")]
+    header = ["corpus"] + [name for key in keys for name in (key, f"{key} 95% CI", f"{key} paper")]
     rows = []
     for corpus in corpora:
-        rows.append(
-            [corpus] + [value for key in keys for value in (cells.get((corpus, key)), paper.get(corpus, {}).get(key))]
-        )
+        row = [corpus]
+        for key in keys:
+            ours, ci = cells.get((corpus, key), (None, None))
+            row += [ours, ci, paper.get(corpus, {}).get(key)]
+        rows.append(row)
     means = ["Mean"]
     for key in keys:
-        ours = [cells[(c, key)] for c in corpora if (c, key) in cells]
+        ours = [cells[(c, key)][0] for c in corpora if (c, key) in cells]
         theirs = [paper[c][key] for c in corpora if key in paper.get(c, {}) and (c, key) in cells]
-        means += [float(np.mean(ours)) if ours else None, float(np.mean(theirs)) if theirs else None]
+        means += [float(np.mean(ours)) if ours else None, None, float(np.mean(theirs)) if theirs else None]
     rows.append(means)
     return header, rows
 
 
 def _fmt(value) -> str:
-    return "" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return f"[{value[0]:.1f}, {value[1]:.1f}]"
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
 def write_table3(header: list[str], rows: list[list], output: Path) -> tuple[Path, Path]:
@@ -54,17 +64,21 @@ def write_table3(header: list[str], rows: list[list], output: Path) -> tuple[Pat
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows([[_fmt(v) for v in row] for row in rows])
-    keys = header[1::2]
+    keys = header[1::3]
     lines = ["| corpus | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
     for row in rows:
-        pairs = zip(row[1::2], row[2::2], strict=True)
+        triples = zip(row[1::3], row[2::3], row[3::3], strict=True)
         cells = [
-            f"{_fmt(ours) or '–'}" + (f" ({_fmt(theirs)})" if theirs is not None else "") for ours, theirs in pairs
+            f"{_fmt(ours) or '–'}"
+            + (f" {_fmt(ci)}" if ci is not None else "")
+            + (f" ({_fmt(theirs)})" if theirs is not None else "")
+            for ours, ci, theirs in triples
         ]
         name = f"**{row[0]}**" if row[0] == "Mean" else row[0]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     note = (
-        "WA (%) on each corpus' held-out test speaker(s), averaged over folds; the paper's Table 3 figure in "
+        "WA (%) on each corpus' held-out test speaker(s), averaged over folds, with its 95 % bootstrap interval "
+        "in brackets (speakers resampled where several are held out, else clips); the paper's Table 3 figure in "
         "parentheses. DS downsample, UN original, SM SMOTE, AD ADASYN (combined training); Tr.Sep one corpus."
     )
     (output / "table3.md").write_text("\n".join(lines) + "\n\n" + note + "\n")
@@ -154,3 +168,89 @@ def cross_corpus(runs: list[dict]) -> tuple[list[str], list[list]]:
     return ["trained on \\ tested on", *tested], [
         [name, *(row.get(c) for c in tested)] for name, row in sorted(matrix.items())
     ]
+
+
+PAIRS = (("DS", "UN"), ("DS", "SM"), ("DS", "AD"), ("UN", "SM"), ("UN", "AD"), ("Tr.Sep", "UN"))
+"""(first, second) columns compared per setup: the difference is second - first. The paper claims SMOTE and the
+original distribution beat downsampling, and combined training (UN) beats a corpus alone (Tr.Sep)."""
+CLAIMS = {("DS", "UN"): "original beats downsampling", ("DS", "SM"): "SMOTE beats downsampling",
+          ("Tr.Sep", "UN"): "combined beats separate"}  # fmt: skip
+
+
+def _aligned(run, corpus: str, ids: list[str], names: list[str]):
+    """A run's labels and per-fold predictions of `ids`, as indices into the shared class `names`."""
+    metrics = run["metrics"]
+    own, labels, speakers, predictions = held_out_arrays(metrics.folds, corpus)
+    position = {clip: k for k, clip in enumerate(own)}
+    take = np.array([position[clip] for clip in ids])
+    index = np.array([names.index(name) for name in metrics.classes])
+    return index[labels[take]], speakers[take], [index[p[take]] for p in predictions]
+
+
+def comparisons(runs: list[dict], seed: int = 0) -> list[dict]:
+    """Paired bootstrap comparisons of runs of the same setup on each corpus' common held-out clips."""
+    by_key = {(run["setup"], run["column"]): run for run in runs if run["column"] != "Tr.Sep"}
+    separate = {(run["setup"], run["metrics"].corpora[0]): run for run in runs if run["column"] == "Tr.Sep"}
+    rows = []
+    for setup in SETUPS:
+        for first_column, second_column in PAIRS:
+            second = by_key.get((setup, second_column))
+            if second is None:
+                continue
+            if first_column == "Tr.Sep":
+                firsts = [(run, [corpus]) for (s, corpus), run in separate.items() if s == setup]
+            elif (setup, first_column) in by_key:
+                firsts = [(by_key[(setup, first_column)], sorted(by_key[(setup, first_column)]["metrics"].test))]
+            else:
+                continue
+            for first, corpora in firsts:
+                for corpus in corpora:
+                    if corpus not in second["metrics"].test:
+                        continue
+                    common = sorted(
+                        set(held_out_arrays(first["metrics"].folds, corpus)[0])
+                        & set(held_out_arrays(second["metrics"].folds, corpus)[0])
+                    )
+                    if not common:
+                        continue
+                    names = sorted(set(first["metrics"].classes) | set(second["metrics"].classes))
+                    labels, speakers, a = _aligned(first, corpus, common, names)
+                    labels_b, _, b = _aligned(second, corpus, common, names)
+                    if not np.array_equal(labels, labels_b):
+                        raise ValueError(f"{corpus}: the two runs label the same clips differently.")
+                    result = paired_difference(labels, a, b, speakers, len(names), seed)
+                    rows.append({"setup": setup, "corpus": corpus, "first": first_column, "second": second_column,
+                                 "claim": CLAIMS.get((first_column, second_column)), "clips": len(common),
+                                 **result})  # fmt: skip
+    return rows
+
+
+def write_comparisons(rows: list[dict], output: Path) -> tuple[Path, Path]:
+    """`comparisons.json` and `comparisons.md`: WA difference (points), its interval and p-value per pair and
+    corpus, and for each of the paper's claims on how many corpora our runs support it (p < 0.05)."""
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "comparisons.json").write_text(json.dumps(rows, indent=1))
+    lines = ["| setup | corpus | comparison | clips | WA difference (points) | 95 % CI | p |", "|---" * 7 + "|"]
+    for row in rows:
+        wa = row["accuracy"]
+        lines.append(
+            f"| {row['setup']} | {row['corpus']} | {row['second']} − {row['first']} | {row['clips']} | "
+            f"{100 * wa['difference']:+.2f} | [{100 * wa['ci'][0]:+.1f}, {100 * wa['ci'][1]:+.1f}] | "
+            f"{wa['p_value']:.3f} |"
+        )
+    summary = []
+    for (first, second), claim in CLAIMS.items():
+        tested = [r for r in rows if (r["first"], r["second"]) == (first, second)]
+        if tested:
+            supported = sum(r["accuracy"]["difference"] > 0 and r["accuracy"]["p_value"] < 0.05 for r in tested)
+            against = sum(r["accuracy"]["difference"] < 0 and r["accuracy"]["p_value"] < 0.05 for r in tested)
+            summary.append(
+                f"- *{claim}*: supported on {supported} of {len(tested)} corpus comparisons (p < 0.05), "
+                f"contradicted on {against}, undecided on {len(tested) - supported - against}."
+            )
+    note = (
+        "Paired bootstrap over the clips both runs scored (speakers resampled where several are held out): "
+        "the difference is the second run minus the first; p is two-sided."
+    )
+    (output / "comparisons.md").write_text("\n".join(lines + ["", note, "", *summary]) + "\n")
+    return output / "comparisons.json", output / "comparisons.md"

@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-RESULT_FORMAT_VERSION = 1
+RESULT_FORMAT_VERSION = 2
 METRICS = ("accuracy", "unweighted_accuracy", "macro_f1")
 
 
@@ -35,7 +35,7 @@ def _read(path: Path, what: str) -> dict:
 @dataclass
 class CorpusScores:
     """Metrics of one corpus' held-out clips: WA (`accuracy`), UA, macro-F1, the clip count and the confusion
-    matrix (rows true, columns predicted); `folds` averaged (weighted by clips)."""
+    matrix (rows true, columns predicted); `folds` averaged (weighted by clips), with their intervals."""
 
     accuracy: float
     unweighted_accuracy: float
@@ -43,10 +43,26 @@ class CorpusScores:
     n: int
     confusion_matrix: list[list[int]]
     folds: int = 1
+    accuracy_ci: list[float] | None = None
+    unweighted_accuracy_ci: list[float] | None = None
+    macro_f1_ci: list[float] | None = None
+    """95 % bootstrap intervals over the held-out clips (speakers resampled where there are several); set on a
+    run's fold-averaged scores."""
 
 
 def _scores(payload: dict) -> dict[str, CorpusScores]:
     return {corpus: CorpusScores(**scores) for corpus, scores in payload.items()}
+
+
+@dataclass
+class HeldOutClips:
+    """Every held-out test clip a fold scored, in one order: what the intervals and paired comparisons resample."""
+
+    id: list[str]
+    corpus: list[str]
+    speaker: list[str]
+    label: list[int]
+    prediction: list[int]
 
 
 @dataclass
@@ -61,6 +77,7 @@ class FoldResult:
     test: dict[str, CorpusScores]
     cross: dict[str, CorpusScores]
     config_hash: str
+    clips: HeldOutClips
     format_version: int = RESULT_FORMAT_VERSION
 
     def save(self, path: Path) -> Path:
@@ -69,7 +86,14 @@ class FoldResult:
 
     @classmethod
     def from_dict(cls, payload: dict) -> "FoldResult":
-        return cls(**{**payload, "test": _scores(payload["test"]), "cross": _scores(payload["cross"])})
+        return cls(
+            **payload
+            | {
+                "test": _scores(payload["test"]),
+                "cross": _scores(payload["cross"]),
+                "clips": HeldOutClips(**payload["clips"]),
+            }
+        )
 
     @classmethod
     def load(cls, path: Path) -> "FoldResult":

@@ -27,8 +27,9 @@ from whisper_ser.data.protocol import Metadata, load_manifest, make_splits, save
 from whisper_ser.modeling import WhisperEmotionFeatureExtractor, WhisperForEmotionClassification
 
 from .arguments import DataArguments, ModelArguments, SERTrainingArguments
-from .results import METRICS, CorpusScores, FoldResult, RunRecord, RunResult
+from .results import METRICS, CorpusScores, FoldResult, HeldOutClips, RunRecord, RunResult
 from .run_folder import last_complete_checkpoint, open_run_folder, record_files, resolved_config
+from .statistics import corpus_intervals
 
 logger = logging.get_logger(__name__)
 
@@ -95,7 +96,13 @@ def load_data(data_args: DataArguments, seed: int):
     if data_args.manifest:
         plan = load_manifest(data_args.manifest)
     else:
-        plan = make_splits(Metadata.from_dataset(combined), seed=seed, cv=data_args.cv, corpus_versions=versions)
+        plan = make_splits(
+            Metadata.from_dataset(combined),
+            seed=seed,
+            cv=data_args.cv,
+            corpus_versions=versions,
+            test_speakers=data_args.test_speakers,
+        )
     extra = {}
     for spec in data_args.test_specs:  # cross-corpus scoring: held-out speakers of corpora not trained on
         other, _ = combine_corpora(
@@ -104,7 +111,8 @@ def load_data(data_args: DataArguments, seed: int):
             data_args.min_duration,
             data_args.max_duration,
         )
-        test_ids = set(make_splits(Metadata.from_dataset(other), seed=seed).test)
+        meta = Metadata.from_dataset(other)
+        test_ids = set(make_splits(meta, seed=seed, test_speakers=data_args.test_speakers).test)
         extra[spec.name] = _in_label_space(
             other.select([i for i, utt in enumerate(other["id"]) if utt in test_ids]),
             combined.features["label"].names,
@@ -249,6 +257,10 @@ def run_fold(
     for role, rows in outputs.items():
         predicted = trainer.predict(rows)
         logits, embeddings = predicted.predictions[0], predicted.predictions[1]
+        if role == "test":
+            predictions = logits.argmax(-1).tolist()
+            columns = (list(rows[name]) for name in ("id", "corpus", "speaker", "label"))
+            clips = HeldOutClips(*columns, predictions)
         if role in ("test", "validation"):
             held_out[role] = (embeddings, np.asarray(rows["label"]), np.asarray(rows["corpus"]), logits.argmax(-1))
         if role != "validation":
@@ -261,6 +273,7 @@ def run_fold(
         test=scores["test"],
         cross=scores["cross"],
         config_hash=record.config_hash,
+        clips=clips,
     )
     if trainer.is_world_process_zero():  # pooled embeddings of every clip the fold did not train on (t-SNE)
         roles = list(held_out)
@@ -322,6 +335,8 @@ def run_experiment(
     ]
     best, selection_metric = best_fold(results, training_args)
     test = average_folds([r.test for r in results])
+    for corpus, ci in corpus_intervals(results, len(classes), training_args.seed).items():
+        test[corpus] = replace(test[corpus], **ci)
     metrics = RunResult(
         view=data_args.view, classes=classes, balance=data_args.balance, cv=plan.cv,
         corpora=[spec.name for spec in data_args.specs], flags=plan.flags, seed=training_args.seed,

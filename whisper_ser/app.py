@@ -42,6 +42,18 @@ def _windows(start: float, end: float, window: float, hop: float) -> list[tuple[
     return [(s, s + window) for s in starts]
 
 
+def load_vad():
+    """silero-vad's model. Importing silero_vad sets torch to one thread for the whole process; the count the
+    process had is put back, so the emotion model keeps its threads."""
+    import torch
+
+    threads = torch.get_num_threads()
+    from silero_vad import load_silero_vad
+
+    torch.set_num_threads(threads)
+    return load_silero_vad()
+
+
 def speech_regions(audio: np.ndarray, vad) -> list[tuple[float, float]]:
     """Stretches of speech (seconds) found by silero-vad, pauses under 0.5 s bridged."""
     import torch
@@ -165,9 +177,7 @@ def build_app(model: str, window: float = 10.0, hop: float = 5.0) -> gr.Blocks:
             f"{model}: the model folder has no whisper-ser pipeline (pipeline_whisper_emotion.py and "
             "`custom_pipelines` in config.json); save it again with a current whisper-ser."
         )
-    from silero_vad import load_silero_vad
-
-    vad = load_silero_vad()
+    vad = load_vad()
 
     def on_click(path, window_s, hop_s):
         return classify(classifier, path, window_s, hop_s, vad)

@@ -11,7 +11,7 @@ import pytest
 from transformers import pipeline
 
 from tests.conftest import ID2LABEL, SOURCE, espeak, noise
-from whisper_ser.app import classify, predict, timeline_figure
+from whisper_ser.app import classify, load_vad, predict, timeline_figure
 
 ARTIFACTS = SOURCE / "test-artifacts"
 
@@ -23,9 +23,12 @@ def classifier(saved_model):
 
 @pytest.fixture(scope="module")
 def vad():
-    from silero_vad import load_silero_vad
+    import torch
 
-    return load_silero_vad()
+    threads = torch.get_num_threads()
+    model = load_vad()
+    assert torch.get_num_threads() == threads  # silero_vad's import sets 1 thread; the app puts it back
+    return model
 
 
 def test_scores_sum_to_one_with_the_models_labels(classifier):

@@ -16,7 +16,7 @@ from whisper_ser.data.protocol import (
     check_no_leakage,
     load_manifest,
     make_splits,
-    pick_test_speaker,
+    pick_test_speakers,
     save_manifest,
     select_role,
 )
@@ -127,7 +127,26 @@ def test_most_speech_rule(corpus):
     meta = synthetic_meta({corpus: 6})
     plan = make_splits(meta, seed=0)
     assert plan.corpora[corpus] == {"test_speakers": [f"{corpus}/spk5"], "rule": "most speech", "utterances": 72}
-    assert pick_test_speaker(corpus, ["a", "b", "b"], [5.0, 2.0, 2.0], seed=0) == ("a", "most speech")
+    assert pick_test_speakers(corpus, ["a", "b", "b"], [5.0, 2.0, 2.0], seed=0) == (["a"], "most speech")
+
+
+def test_several_test_speakers_per_corpus():
+    meta = synthetic_meta({"ravdess": 8, "meld": 6, "tess": 2})
+    one = make_splits(meta, seed=3)
+    assert make_splits(meta, seed=3, test_speakers=1) == one  # the paper's protocol is the default
+    with pytest.raises(ValueError, match="tess: the paper tests one"):
+        make_splits(meta, seed=3, test_speakers=3)
+    meta = synthetic_meta({"ravdess": 8, "meld": 6})
+    plan = make_splits(meta, seed=3, test_speakers=3)
+    assert (
+        len(plan.corpora["ravdess"]["test_speakers"]) == 3 and plan.corpora["ravdess"]["rule"] == "3 random speakers"
+    )
+    assert plan.corpora["meld"]["test_speakers"] == ["meld/spk3", "meld/spk4", "meld/spk5"]  # the most speech
+    assert speakers_of(meta, plan.test) == {s for c in plan.corpora.values() for s in c["test_speakers"]}
+    for fold in plan.folds:
+        assert not speakers_of(meta, plan.test) & speakers_of(meta, fold.train + fold.validation)
+    with pytest.raises(ValueError, match="needs 1 to 5 of its 6 speakers"):
+        make_splits(meta, seed=3, test_speakers=6)
 
 
 def test_tess_exception_is_flagged():

@@ -7,7 +7,7 @@ from transformers import WhisperConfig, WhisperForConditionalGeneration, Whisper
 from tests.conftest import ID2LABEL, TINY_WHISPER, noise, tiny_config, tiny_model
 from whisper_ser.modeling import WhisperEmotionConfig, WhisperEmotionFeatureExtractor, WhisperForEmotionClassification
 
-POOLINGS = ["encoder_decoder", "mean", "attention"]
+POOLINGS = ["encoder_decoder", "mean", "attention", "layer_weighted_mean"]
 
 
 def test_config_validates_and_round_trips(tmp_path):
@@ -35,6 +35,27 @@ def test_from_pretrained_overrides_are_validated(saved_model):
         with pytest.raises(ValueError, match=message):
             WhisperForEmotionClassification.from_pretrained(saved_model, **override)
     assert WhisperForEmotionClassification.from_pretrained(saved_model, pooling="mean").config.pooling == "mean"
+
+
+def test_layer_weighted_mean_pooling_matches_a_hand_computation():
+    """SUPERB/EmoBox pooling: softmax(weights) over the input embeddings, every layer and the final layer-normed
+    output, each averaged over the clip's valid frames only."""
+    torch.manual_seed(0)
+    model = tiny_model(pooling="layer_weighted_mean")
+    assert model.model.decoder is None and model.layer_weights.shape == (3,)  # 2 layers + embeddings
+    assert torch.equal(model.layer_weights.detach(), torch.zeros(3))  # equal weights to start with
+    with torch.no_grad():
+        model.layer_weights.copy_(torch.tensor([0.5, -1.0, 2.0]))
+    features, mask = torch.randn(2, 80, 300), torch.ones(2, 300, dtype=torch.long)
+    mask[1, 120:] = 0
+    with torch.no_grad():
+        out = model(features, attention_mask=mask, output_hidden_states=True)
+    states = list(out.hidden_states)
+    states[-1] = model.model.encoder.layer_norm(states[-1])
+    weights = torch.tensor([0.5, -1.0, 2.0]).softmax(-1)
+    for clip, frames in ((0, 150), (1, 60)):  # encoder states are half the feature frames
+        means = torch.stack([layer[clip, :frames].mean(0) for layer in states])
+        torch.testing.assert_close(out.embeddings[clip], (weights[:, None] * means).sum(0), atol=1e-5, rtol=1e-5)
 
 
 def test_loss_is_normalised_by_the_trainers_item_count():

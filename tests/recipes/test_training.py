@@ -137,6 +137,10 @@ def test_tiny_end_to_end_run(tmp_path, tiny_checkpoint, corpora_root):
         expected = np.mean([f["test"][corpus]["accuracy"] for f in saved["folds"]])
         assert entry["accuracy"] == pytest.approx(expected) and entry["folds"] == 2
         assert np.sum(entry["confusion_matrix"]) == 2 * entry["n"]
+        assert entry["accuracy_ci"][0] <= entry["accuracy"] <= entry["accuracy_ci"][1]
+        assert entry["macro_f1_ci"][0] <= entry["macro_f1"] <= entry["macro_f1_ci"][1]
+    clips = saved["folds"][0]["clips"]
+    assert sorted(clips["id"]) == sorted(load_manifest(run / "splits.json").test)  # every test clip, per fold
     assert saved["mean"]["accuracy"] == pytest.approx(np.mean([v["accuracy"] for v in saved["test"].values()]))
     assert metrics.to_dict()["test"] == saved["test"]
     plan = load_manifest(run / "splits.json")

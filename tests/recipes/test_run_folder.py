@@ -11,7 +11,7 @@ from tests.conftest import tiny_recipe
 from whisper_ser.data.augment import AugmentConfig
 from whisper_ser.modeling import WhisperEmotionFeatureExtractor
 from whisper_ser.recipes.arguments import SERArgumentParser
-from whisper_ser.recipes.results import FoldResult, RunRecord, RunResult
+from whisper_ser.recipes.results import RESULT_FORMAT_VERSION, FoldResult, HeldOutClips, RunRecord, RunResult
 from whisper_ser.recipes.run_folder import RUN_RECORD, last_complete_checkpoint
 from whisper_ser.recipes.train_combined import main as train_combined
 from whisper_ser.recipes.training import SERCollator, best_fold
@@ -81,7 +81,8 @@ def test_a_checkpoint_killed_while_saving_is_skipped(recipe, tmp_path, caplog):
 
 
 def fold(index: int, **validation) -> FoldResult:
-    return FoldResult(index, {f"eval_{k}": v for k, v in validation.items()}, {}, 1, {}, {}, "h")
+    clips = HeldOutClips([], [], [], [], [])
+    return FoldResult(index, {f"eval_{k}": v for k, v in validation.items()}, {}, 1, {}, {}, "h", clips)
 
 
 def test_best_fold_follows_metric_for_best_model(tmp_path):
@@ -136,5 +137,5 @@ def test_config_errors_name_the_key_and_the_file_when_parsed(tmp_path, line, mes
 def test_run_record_is_written_atomically(tmp_path):
     record = RunRecord(config={"a": 1}, config_hash="h", code_version="0")
     record.save(tmp_path / RUN_RECORD)
-    assert json.loads((tmp_path / RUN_RECORD).read_text())["format_version"] == 1
+    assert json.loads((tmp_path / RUN_RECORD).read_text())["format_version"] == RESULT_FORMAT_VERSION
     assert not list(tmp_path.glob("*.tmp"))

@@ -68,13 +68,18 @@ def test_long_audio_timeline_follows_voice_activity(classifier, vad, tmp_path):
     assert legend.get_window_extent().x0 >= figure.axes[0].get_window_extent().x1  # beside the curves
 
 
-def test_an_upload_gets_the_pipelines_answer_for_that_file(classifier, tmp_path):
-    espeak("Dogs are sitting by the door.", tmp_path / "speech.wav")
+def float32_speech(text: str, folder) -> None:
+    """`folder/float32.wav`: espeak-ng speech re-encoded by ffmpeg as float32 (WAVE_FORMAT_EXTENSIBLE)."""
+    espeak(text, folder / "speech.wav")
     subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-y", "-i", str(tmp_path / "speech.wav"), "-c:a", "pcm_f32le",
-         str(tmp_path / "float32.wav")],
+        ["ffmpeg", "-loglevel", "error", "-y", "-i", str(folder / "speech.wav"), "-c:a", "pcm_f32le",
+         str(folder / "float32.wav")],
         check=True,
     )  # fmt: skip
+
+
+def test_an_upload_gets_the_pipelines_answer_for_that_file(classifier, tmp_path):
+    float32_speech("Dogs are sitting by the door.", tmp_path)
     scores, top, _ = classify(classifier, str(tmp_path / "float32.wav"), 10.0, 5.0)
     expected = {r["label"]: r["score"] for r in classifier(str(tmp_path / "float32.wav"), top_k=None)}
     assert scores == pytest.approx(expected, abs=1e-6) and top == f"Top emotion: **{max(expected, key=expected.get)}**"
@@ -111,12 +116,7 @@ def test_app_in_headless_chromium(saved_model, classifier, tmp_path):
     file; a corrupt and an empty file get a message in the page."""
     from playwright.sync_api import sync_playwright
 
-    espeak("The kids are talking by the door.", tmp_path / "speech.wav")
-    subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-y", "-i", str(tmp_path / "speech.wav"), "-c:a", "pcm_f32le",
-         str(tmp_path / "float32.wav")],
-        check=True,
-    )  # fmt: skip
+    float32_speech("The kids are talking by the door.", tmp_path)
     (tmp_path / "corrupt.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEfmt garbage that is not audio")
     expected = classifier(str(tmp_path / "float32.wav"), top_k=1)[0]["label"]
     port = free_port()

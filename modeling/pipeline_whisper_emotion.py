@@ -3,6 +3,7 @@ named by the model's `config.custom_pipelines`). One decoding path for files, UR
 any sample format, FLAC, OGG, MP3), torchcodec or ffmpeg for containers it cannot read (mp4, m4a, aac); any channel
 count is averaged to mono and any rate resampled with soxr. Batches are padded to their longest clip only."""
 
+import io
 import warnings
 from pathlib import Path
 
@@ -81,8 +82,6 @@ def decode_bytes(data: bytes, what: str) -> np.ndarray:
     """An encoded file's bytes as 16-kHz mono float32: soundfile, else torchcodec (if installed), else ffmpeg."""
     if not data:
         raise ValueError(f"{what}: the file is empty (0 bytes).")
-    import io
-
     errors = []
     try:
         samples, rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)

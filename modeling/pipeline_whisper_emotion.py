@@ -161,6 +161,8 @@ class EmotionAudioClassificationPipeline(AudioClassificationPipeline):
             return results
         return super().__call__(inputs, **kwargs)
 
+    is_silent = staticmethod(is_silent)
+
     def waveform(self, inputs, sampling_rate=None) -> np.ndarray:
         """The 16-kHz mono float32 waveform the pipeline classifies for an input (what the app decodes with)."""
         if isinstance(inputs, (str, Path)):
@@ -191,7 +193,7 @@ class EmotionAudioClassificationPipeline(AudioClassificationPipeline):
 
     def preprocess(self, inputs, sampling_rate=None, on_silence="warn"):
         audio = self.waveform(inputs, sampling_rate)
-        if is_silent(audio):
+        if self.is_silent(audio):
             message = "The audio holds no signal (silence or a constant offset); its scores mean nothing."
             if on_silence == "error":
                 raise ValueError(message)

@@ -37,8 +37,6 @@ def test_every_subpackage_imports_in_a_fresh_process_outside_the_source_tree(tmp
     script += "print(whisper_ser.__file__)"
     out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert out.stdout.strip().endswith("__init__.py")
-    with pytest.raises(subprocess.CalledProcessError):  # the folders are not top-level packages of their own
-        subprocess.run([sys.executable, "-c", "import modeling"], cwd=tmp_path, check=True, capture_output=True)
 
 
 @pytest.mark.skipif("WHISPER_SER_SOURCE" not in os.environ, reason="`make test` runs the suite against the wheel")

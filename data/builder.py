@@ -3,6 +3,7 @@ file headers, and counted, reported skips."""
 
 import hashlib
 import json
+import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -38,12 +39,20 @@ SKIP_REPORT = "skip_report.json"
 
 
 class AudioReadError(ValueError):
-    """An audio file whose header cannot be read, or that holds no samples."""
+    """An audio file whose header cannot be read, that holds no samples, or whose data ends before its header says."""
+
+
+SOUNDFILE_SUFFIXES = frozenset({".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff"})
+CONTAINER_SUFFIXES = frozenset({".mp4", ".m4a", ".mkv", ".webm", ".aac", ".opus", ".wma"})
+AUDIO_SUFFIXES = SOUNDFILE_SUFFIXES | CONTAINER_SUFFIXES
+"""File suffixes (any case) counted as audio: every such file below a corpus root is a row or a counted skip."""
+TAIL_FRAMES = 4096
 
 
 def audio_duration(path: Path) -> float:
-    """Seconds of audio from the file header (WAV/FLAC via libsndfile, MP4 via the container), never decoding."""
-    if path.suffix.lower() in (".mp4", ".m4a", ".mkv"):
+    """Seconds of audio from the file header (libsndfile, or the container via torchcodec), never decoding the
+    whole file; the last frames the header promises are read, so a truncated file fails here, named."""
+    if path.suffix.lower() in CONTAINER_SUFFIXES:
         from torchcodec.decoders import AudioDecoder
 
         try:
@@ -52,30 +61,47 @@ def audio_duration(path: Path) -> float:
             raise AudioReadError(f"unreadable container ({err.__class__.__name__})") from err
     else:
         try:
-            info = sf.info(str(path))
+            with sf.SoundFile(str(path)) as audio:
+                frames, rate = audio.frames, audio.samplerate
+                if frames > 0:
+                    tail = min(frames, TAIL_FRAMES)
+                    audio.seek(frames - tail)
+                    if len(audio.read(tail, dtype="int16")) < tail:
+                        raise AudioReadError(f"truncated: the header promises {frames} frames, the data ends sooner")
         except (sf.LibsndfileError, RuntimeError) as err:
-            raise AudioReadError(f"unreadable audio header ({err})") from err
-        duration = info.frames / info.samplerate if info.samplerate else 0.0
+            raise AudioReadError(f"unreadable or truncated audio ({err})") from err
+        duration = frames / rate if rate else 0.0
     if not duration:
         raise AudioReadError("no audio samples")
     return float(duration)
 
 
 class SkipReport:
-    """Files a loader did not yield, counted per reason, with the first few paths of each."""
+    """Files a loader did not yield, counted per reason, with the first few paths of each; `notes` record what the
+    loader changed without skipping (merged speaker spellings). Paths are relative to the corpus root."""
 
     EXAMPLES = 5
 
-    def __init__(self, corpus: str):
-        self.corpus = corpus
+    def __init__(self, corpus: str, root: Path | None = None):
+        self.corpus, self.root = corpus, root
         self.counts: Counter[str] = Counter()
         self.examples: dict[str, list[str]] = defaultdict(list)
+        self.notes: list[str] = []
         self.kept = 0
+        self.handled: set[str] = set()
+
+    def relative(self, path: Path | str) -> str:
+        path = Path(path)
+        if self.root is not None and path.is_absolute() and path.is_relative_to(self.root):
+            return path.relative_to(self.root).as_posix()
+        return path.as_posix()
 
     def skip(self, reason: str, path: Path | str, detail: str = "") -> None:
+        relative = self.relative(path)
+        self.handled.add(relative)
         self.counts[reason] += 1
         if len(self.examples[reason]) < self.EXAMPLES:
-            self.examples[reason].append(f"{path}{': ' + detail if detail else ''}")
+            self.examples[reason].append(f"{relative}{': ' + detail if detail else ''}")
 
     def to_dict(self) -> dict:
         return {
@@ -83,14 +109,42 @@ class SkipReport:
             "kept": self.kept,
             "skipped": dict(self.counts),
             "examples": dict(self.examples),
+            "notes": self.notes,
         }
 
     def log(self) -> None:
+        for note in self.notes:
+            logger.info(f"{self.corpus}: {note}")
         if not self.counts:
             logger.info(f"{self.corpus}: {self.kept} utterances, nothing skipped.")
             return
         reasons = ", ".join(f"{count} {reason}" for reason, count in self.counts.most_common())
         logger.warning(f"{self.corpus}: {self.kept} utterances kept; skipped {sum(self.counts.values())}: {reasons}.")
+
+
+SKIP_UNREADABLE_FOLDER = "unreadable folder (its files are not counted)"
+SKIP_LINK_LOOP = "folder reached again through a link"
+SKIP_OUTSIDE_LAYOUT = "not part of the corpus layout"
+
+
+def scan_audio(root: Path, report: SkipReport) -> list[Path]:
+    """Every audio file (by suffix, any case) below `root`, following links to folders once each; a folder that
+    cannot be listed is a counted skip."""
+
+    def unreadable(err: OSError) -> None:
+        report.skip(SKIP_UNREADABLE_FOLDER, err.filename, err.strerror or err.__class__.__name__)
+
+    found, visited = [], set()
+    for folder, children, names in os.walk(root, onerror=unreadable, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in visited:
+            report.skip(SKIP_LINK_LOOP, folder, real)
+            children[:] = []
+            continue
+        visited.add(real)
+        children.sort()
+        found += [Path(folder, name) for name in sorted(names) if Path(name).suffix.lower() in AUDIO_SUFFIXES]
+    return found
 
 
 @dataclass
@@ -107,20 +161,28 @@ class Utterance:
 
 
 def locate_root(data_dir: str | Path, markers: tuple[str, ...], title: str, layout: str) -> Path:
-    """The folder at or below `data_dir` (up to SEARCH_DEPTH levels) holding one of `markers` (glob patterns)."""
+    """The folder at or below `data_dir` (up to SEARCH_DEPTH levels) holding one of `markers` (glob patterns);
+    when several folders of the same level hold one (RAVDESS' Speech and Song trees), the folder above them all."""
     base = Path(data_dir).expanduser()
     if not base.is_dir():
         raise FileNotFoundError(f"{title}: data_dir '{base}' is not a folder. Expected layout: {layout}")
     level = [base]
     for _ in range(SEARCH_DEPTH + 1):
-        for folder in level:
-            if any(next(folder.glob(marker), None) is not None for marker in markers):
-                return folder
-        level = sorted(child for folder in level for child in folder.iterdir() if child.is_dir())
+        hits = [folder for folder in level if any(next(folder.glob(m), None) is not None for m in markers)]
+        if hits:
+            return hits[0] if len(hits) == 1 else Path(os.path.commonpath(hits))
+        level = sorted(child for folder in level for child in _subfolders(folder))
     raise FileNotFoundError(
         f"{title}: found none of {list(markers)} in '{base}' or the {SEARCH_DEPTH} levels below it. "
         f"Expected layout: {layout}"
     )
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    try:
+        return [child for child in folder.iterdir() if child.is_dir()]
+    except OSError:  # an unreadable folder is reported when the corpus is scanned
+        return []
 
 
 def folder_fingerprint(root: Path) -> str:
@@ -141,22 +203,50 @@ class SERConfig(datasets.BuilderConfig):
     fingerprint: str | None = None
 
 
+RULE_RANDOM = "random speaker"
+RULE_MOST_SPEECH = "most speech"
+RULE_UTTERANCE_CV = "one speaker, CV over the other's utterances"
+RULE_UTTERANCE_SHARE = "share of utterances"
+TEST_RULES = (RULE_RANDOM, RULE_MOST_SPEECH, RULE_UTTERANCE_CV, RULE_UTTERANCE_SHARE)
+
+SKIP_LABEL = "label not among the corpus' classes"
+SKIP_UNREADABLE = "unreadable, truncated or empty audio"
+SKIP_DUPLICATE = "duplicate id"
+SKIP_GRAMMAR = "file name outside the corpus' grammar"
+
+
 class SERCorpusBuilder(datasets.GeneratorBasedBuilder):
-    """Base of the corpus loaders. A subclass sets the class attributes and implements `_utterances`."""
+    """Base of the corpus loaders. A subclass sets the class attributes and implements `_utterances`; the base
+    scans every audio file below the root once, and each file becomes a row or a counted skip."""
 
     CORPUS: ClassVar[str]
     TITLE: ClassVar[str]
     HOMEPAGE: ClassVar[str]
     LICENSE: ClassVar[str]
+    REDISTRIBUTABLE: ClassVar[bool]
+    """Whether the licence lets a publisher upload the original audio files (the one place this is decided)."""
     CITATION: ClassVar[str] = ""
     MARKERS: ClassVar[tuple[str, ...]]
     REQUIRED: ClassVar[tuple[tuple[str, ...], ...]] = ()
     """Paths (glob patterns, relative to the root) the layout needs beyond a marker: one of each tuple."""
     LAYOUT: ClassVar[str]
     PATTERN: ClassVar[re.Pattern]
+    """The grammar of a file's stem (any audio suffix, any case)."""
+    TEST_RULE: ClassVar[str] = RULE_RANDOM
+    """How the protocol holds out test data (one of `TEST_RULES`; the paper's rule for the corpus)."""
+    TEST_SHARE: ClassVar[float | None] = None
+    """The test share of utterances, for `RULE_UTTERANCE_SHARE`."""
+    RELEASE_COUNTS: ClassVar[dict[str, int]] = {}
+    """Clips per canonical emotion a complete copy yields (from the release's public file list; see
+    `RELEASE_SOURCE`); empty where no list is public."""
+    RELEASE_SOURCE: ClassVar[str] = ""
+    PAPER_COUNTS: ClassVar[dict[str, int]] = {}
+    """Clips per emotion in the paper's Table 1, as printed."""
+    UNCLAIMED: ClassVar[str] = SKIP_OUTSIDE_LAYOUT
+    """The skip reason of an audio file below the root that `_utterances` neither yielded nor skipped."""
 
-    VERSION = datasets.Version("1.0.0")
-    BUILDER_CONFIGS = [SERConfig(name="default", version=datasets.Version("1.0.0"))]
+    VERSION = datasets.Version("1.1.0")
+    BUILDER_CONFIGS = [SERConfig(name="default", version=datasets.Version("1.1.0"))]
     DEFAULT_WRITER_BATCH_SIZE = 1000
 
     def _info(self) -> datasets.DatasetInfo:
@@ -183,24 +273,31 @@ class SERCorpusBuilder(datasets.GeneratorBasedBuilder):
                 )
         return [datasets.SplitGenerator(name=datasets.Split.TRAIN, gen_kwargs={"root": str(root)})]
 
+    def canonical(self, native: str) -> str | None:
+        """The canonical emotion of a native label (`labels.NATIVE_LABELS`), or None."""
+        return to_canonical(self.CORPUS, native)
+
     def _generate_examples(self, root: str) -> Iterator[tuple[str, dict]]:
-        root_path, report, seen = Path(root), SkipReport(self.CORPUS), set()
-        for utterance in self._utterances(root_path, report):
-            relative = utterance.path.relative_to(root_path).as_posix()
-            emotion = to_canonical(self.CORPUS, utterance.native_label)
+        root_path = Path(root)
+        report, seen = SkipReport(self.CORPUS, root_path), set()
+        files = scan_audio(root_path, report)
+        for utterance in self._utterances(root_path, files, report):
+            relative = report.relative(utterance.path)
+            emotion = self.canonical(utterance.native_label)
             if emotion is None:
-                report.skip("label outside the canonical vocabulary", relative, utterance.native_label)
+                report.skip(SKIP_LABEL, relative, utterance.native_label)
                 continue
             try:
                 duration = audio_duration(utterance.path)
             except AudioReadError as err:
-                report.skip("unreadable or empty audio", relative, str(err))
+                report.skip(SKIP_UNREADABLE, relative, str(err))
                 continue
             key = f"{self.CORPUS}/{relative.rsplit('.', 1)[0]}"
             if key in seen:
-                report.skip("duplicate id", relative)
+                report.skip(SKIP_DUPLICATE, relative)
                 continue
             seen.add(key)
+            report.handled.add(relative)
             report.kept += 1
             yield (
                 key,
@@ -218,6 +315,9 @@ class SERCorpusBuilder(datasets.GeneratorBasedBuilder):
                     "corpus_split": utterance.corpus_split,
                 },
             )
+        for path in files:
+            if report.relative(path) not in report.handled:
+                report.skip(self.UNCLAIMED, path, f"expected: {self.LAYOUT}")
         report.log()
         (Path(self._output_dir) / SKIP_REPORT).write_text(json.dumps(report.to_dict(), indent=2))
 
@@ -229,12 +329,14 @@ class SERCorpusBuilder(datasets.GeneratorBasedBuilder):
             raise FileNotFoundError(f"{self.TITLE}: no skip report in '{self.cache_dir}'; prepare the corpus first.")
         return json.loads(path.read_text())
 
-    def match(self, path: Path, report: SkipReport, root: Path, name: str | None = None) -> re.Match | None:
-        """`PATTERN` against a file name (or `name`); a mismatch is a counted skip."""
-        found = self.PATTERN.fullmatch(name if name is not None else path.name)
+    def match(self, path: Path, report: SkipReport) -> re.Match | None:
+        """`PATTERN` against a file's stem; a mismatch is a counted skip."""
+        found = self.PATTERN.fullmatch(path.stem)
         if found is None:
-            report.skip("file name outside the corpus' grammar", path.relative_to(root).as_posix())
+            report.skip(SKIP_GRAMMAR, path)
         return found
 
-    def _utterances(self, root: Path, report: SkipReport) -> Iterator[Utterance]:
+    def _utterances(self, root: Path, files: list[Path], report: SkipReport) -> Iterator[Utterance]:
+        """The utterances of `files` (every audio file below `root`); a file neither yielded nor skipped here is
+        counted by the base as not part of the layout."""
         raise NotImplementedError

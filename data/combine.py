@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import datasets
 
-from .labels import in_view, view_classes
+from .labels import corpus_classes, in_view, view_classes
 
 logger = datasets.logging.get_logger(__name__)
 
@@ -68,13 +68,15 @@ def combine_corpora(
         raise ValueError("No corpora to combine.")
     if not 0 <= min_duration < max_duration:
         raise ValueError(f"Duration bounds must satisfy 0 <= min < max, got [{min_duration}, {max_duration}].")
-    classes = view_classes(view, corpora)
+    emotions_of = {name: dataset["emotion"] for name, dataset in corpora.items()}
+    classes = view_classes(view, emotions_of)
     report = CombineReport(view, classes, min_duration, max_duration)
     label_feature = datasets.ClassLabel(names=list(classes))
     parts = []
     for name, dataset in corpora.items():
-        emotions, durations = dataset["emotion"], dataset["duration"]
-        mapped = [in_view(name, emotion, view) for emotion in emotions]
+        emotions, durations = emotions_of[name], dataset["duration"]
+        own = corpus_classes(name, emotions)
+        mapped = [in_view(name, emotion, view, own) for emotion in emotions]
         if not any(mapped):
             raise ValueError(
                 f"Corpus {name!r} has no class of the {view}-emotion view {list(classes)}; "

@@ -11,12 +11,9 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, train_test_split
 
-MOST_SPEECH_CORPORA = frozenset({"meld", "asvpesd", "iemocap"})
-"""Corpora whose speakers contribute unequal amounts: the test speaker is the one with the most speech."""
-UTTERANCE_CV_CORPORA = frozenset({"tess"})
-"""One speaker is held out; CV runs over the other speaker's utterances (the paper's TESS rule)."""
-PERCENT_SPLIT_CORPORA = {"emofilm": 0.15}
-"""Utterance-level test share instead of a test speaker (the paper's EmoFilm rule: 85 % train, 5-fold)."""
+from .builder import RULE_MOST_SPEECH, RULE_RANDOM, RULE_UTTERANCE_CV, RULE_UTTERANCE_SHARE
+from .corpora import BUILDERS
+
 CV_MODES = ("speaker", "paper")
 MAX_FOLDS = 5
 MANIFEST_VERSION = 1
@@ -68,6 +65,17 @@ class SplitPlan:
         return {"train": self.folds[fold].train, "validation": self.folds[fold].validation, "test": self.test}
 
 
+def test_rule(corpus: str) -> tuple[str, float | None]:
+    """The corpus' held-out rule and test share, from its builder (a user's own corpus: a random speaker)."""
+    builder = BUILDERS.get(corpus)
+    return (builder.TEST_RULE, builder.TEST_SHARE) if builder else (RULE_RANDOM, None)
+
+
+def _exempt(corpus: str) -> bool:
+    """Whether a corpus' rule lets a speaker be in more than one role (utterance-level CV or test share)."""
+    return test_rule(corpus)[0] in (RULE_UTTERANCE_CV, RULE_UTTERANCE_SHARE)
+
+
 def _rng(seed: int, corpus: str) -> np.random.Generator:
     """A generator per (seed, corpus), stable across processes (no Python string hashing)."""
     return np.random.default_rng([seed, zlib.crc32(corpus.encode())])
@@ -84,7 +92,7 @@ def pick_test_speakers(
             f"{corpus}: `test_speakers` {count} needs 1 to {len(unique) - 1} of its {len(unique)} speakers "
             "(one must be left to train on)."
         )
-    if corpus in MOST_SPEECH_CORPORA:
+    if test_rule(corpus)[0] == RULE_MOST_SPEECH:
         total: defaultdict[str, float] = defaultdict(float)
         for speaker, duration in zip(speakers, durations, strict=True):
             total[speaker] += duration
@@ -141,21 +149,21 @@ def make_splits(
         by_corpus[corpus].append(i)
     corpora_info, test_idx, flags = {}, [], []
     for corpus, rows in sorted(by_corpus.items()):
-        if corpus in PERCENT_SPLIT_CORPORA:
-            share = PERCENT_SPLIT_CORPORA[corpus]
+        rule_name, share = test_rule(corpus)
+        if rule_name == RULE_UTTERANCE_SHARE:
             _, test_rows = train_test_split(
                 rows, test_size=share, random_state=seed, stratify=[meta.label[i] for i in rows]
             )
             chosen, rule = sorted({meta.speaker[i] for i in test_rows}), f"{share:.0%} of utterances"
             flags.append(f"{corpus}: utterance-level test split ({share:.0%}) and CV, as in the paper")
         else:
-            if corpus in UTTERANCE_CV_CORPORA and test_speakers > 1:
+            if rule_name == RULE_UTTERANCE_CV and test_speakers > 1:
                 raise ValueError(f"{corpus}: the paper tests one of its speakers; `test_speakers` must be 1.")
             chosen, rule = pick_test_speakers(
                 corpus, [meta.speaker[i] for i in rows], [meta.duration[i] for i in rows], seed, test_speakers
             )
             test_rows = [i for i in rows if meta.speaker[i] in chosen]
-            if corpus in UTTERANCE_CV_CORPORA:
+            if rule_name == RULE_UTTERANCE_CV:
                 flags.append(f"{corpus}: CV over the utterances of the remaining speaker, as in the paper")
         test_idx += test_rows
         corpora_info[corpus] = {
@@ -173,7 +181,7 @@ def make_splits(
         flags.append("combined: percentage-based folds, a speaker may be in training and validation (paper)")
         strata = [f"{meta.corpus[i]}|{meta.label[i]}" for i in rest]
         folds = _stratified_folds(ids, strata, None, MAX_FOLDS, seed)
-    elif single and (corpus in UTTERANCE_CV_CORPORA or corpus in PERCENT_SPLIT_CORPORA):
+    elif single and _exempt(corpus):
         folds = _stratified_folds(ids, [meta.label[i] for i in rest], None, _fold_count(len(ids), "utterances"), seed)
     else:
         groups = [meta.speaker[i] for i in rest]
@@ -196,11 +204,10 @@ def check_no_leakage(plan: SplitPlan, meta: Metadata) -> None:
     """No speaker in two of train / validation / test, except inside the flagged exceptions."""
     speaker_of = dict(zip(meta.ids, meta.speaker, strict=True))
     corpus_of = dict(zip(meta.ids, meta.corpus, strict=True))
-    exempt_corpora = set(UTTERANCE_CV_CORPORA) | set(PERCENT_SPLIT_CORPORA)
     paper_cv = any(flag.startswith("combined: percentage") for flag in plan.flags)
 
     def speakers(ids, skip_exempt: bool) -> set[str]:
-        return {speaker_of[i] for i in ids if not (skip_exempt and corpus_of[i] in exempt_corpora)}
+        return {speaker_of[i] for i in ids if not (skip_exempt and _exempt(corpus_of[i]))}
 
     test = speakers(plan.test, skip_exempt=True)
     for index, fold in enumerate(plan.folds):

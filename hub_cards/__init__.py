@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from huggingface_hub import DatasetCard, DatasetCardData, EvalResult, ModelCard, ModelCardData
 
-from whisper_ser.data.corpora import BUILDERS, REDISTRIBUTABLE
+from whisper_ser.data.corpora import corpus_facts
 
 if TYPE_CHECKING:
     from whisper_ser.recipes.results import RunResult
@@ -27,10 +27,10 @@ def corpus_info(corpora, versions: dict[str, str] | None = None) -> list[dict]:
     return [
         {
             "name": name,
-            "title": BUILDERS[name].TITLE,
-            "license": BUILDERS[name].LICENSE,
-            "version": (versions or {}).get(name, str(BUILDERS[name].VERSION)),
-            "audio": REDISTRIBUTABLE[name],
+            "title": corpus_facts(name)["title"],
+            "license": corpus_facts(name)["license"],
+            "version": (versions or {}).get(name, corpus_facts(name)["version"]),
+            "audio": corpus_facts(name)["redistributable"],
         }
         for name in corpora
     ]
@@ -41,7 +41,7 @@ def model_card(metrics: "RunResult", repo_id: str, images: list[str], license: s
     base = base_model_id(metrics.model_name_or_path)
     results = [
         EvalResult(task_type="audio-classification", task_name="Speech emotion recognition",
-                   dataset_type=corpus, dataset_name=f"{BUILDERS[corpus].TITLE} (held-out speakers)",
+                   dataset_type=corpus, dataset_name=f"{corpus_facts(corpus)['title']} (held-out speakers)",
                    dataset_split="test", metric_type=metric, metric_name=name,
                    metric_value=round(getattr(scores, metric), 4))
         for corpus, scores in sorted(metrics.test.items()) for metric, name in METRICS.items()
@@ -63,7 +63,7 @@ def model_card(metrics: "RunResult", repo_id: str, images: list[str], license: s
     return ModelCard.from_template(
         data, template_path=TEMPLATES / "model_card.md", repo_id=repo_id, model_name=repo_id.split("/")[-1],
         base_model=base or "Whisper",
-        corpora=[BUILDERS[c].TITLE for c in metrics.corpora], classes=metrics.classes, results=rows,
+        corpora=[corpus_facts(c)["title"] for c in metrics.corpora], classes=metrics.classes, results=rows,
         mean=metrics.mean, folds=len(metrics.folds), images=images, view=metrics.view,
         balance=metrics.balance, seed=metrics.seed, pooling=metrics.model_args["pooling"],
         hidden_sizes=metrics.model_args["classifier_hidden_sizes"], flags=metrics.flags, cv_note=cv_note,
@@ -88,7 +88,7 @@ def dataset_card(corpora: list[str], pretty_name: str, with_audio: list[str]) ->
         data,
         template_path=TEMPLATES / "dataset_card.md",
         pretty_name=pretty_name,
-        corpora=[BUILDERS[c].TITLE for c in corpora],
+        corpora=[corpus_facts(c)["title"] for c in corpora],
         corpus_info=info,
         audio_note=audio_note,
     )

@@ -11,9 +11,10 @@ from pathlib import Path
 import yaml
 from transformers import HfArgumentParser, TrainingArguments
 
-from whisper_ser.data import CORPORA
+from whisper_ser.data import CORPORA, is_own_corpus
 from whisper_ser.data.augment import AugmentConfig
 from whisper_ser.data.balance import METHODS, REPRESENTATIONS
+from whisper_ser.data.corpora.own import NAME as OWN_NAME
 from whisper_ser.data.labels import VIEW_NAMES
 from whisper_ser.data.protocol import CV_MODES
 from whisper_ser.modeling import POOLING_MODES
@@ -62,7 +63,10 @@ class CorpusSpec:
 class DataArguments:
     corpora: list[str] = field(
         default_factory=list,
-        metadata={"help": "`name=folder` per corpus; a relative folder is taken below `data_root`"},
+        metadata={
+            "help": "`name=folder` per corpus, or `name=metadata.csv` for one of your own; relative paths are "
+            "taken below `data_root`"
+        },
     )
     data_root: str = field(default=".", metadata={"help": "base of relative corpus folders"})
     corpus_cache_dir: str | None = field(default=None, metadata={"help": "Arrow cache of the loaders"})
@@ -121,8 +125,15 @@ class DataArguments:
         specs = []
         for entry in entries:
             name, sep, folder = entry.partition("=")
-            if not sep or name not in CORPORA or not folder:
-                raise ValueError(f"`{key}` entry {entry!r}: expected `name=folder` with name in {sorted(CORPORA)}.")
+            if not sep or not folder or not (name in CORPORA or is_own_corpus(name, folder)):
+                raise ValueError(
+                    f"`{key}` entry {entry!r}: expected `name=folder` with name in {sorted(CORPORA)}, or "
+                    "`name=path/to/metadata.csv` (or .jsonl) for a corpus of your own."
+                )
+            if is_own_corpus(name, folder) and not OWN_NAME.fullmatch(name):
+                raise ValueError(
+                    f"`{key}` entry {entry!r}: name your own corpus with lower-case letters, digits, '_'."
+                )
             if name in {spec.name for spec in specs}:
                 raise ValueError(f"`{key}` names {name!r} twice; give each corpus once.")
             path = Path(folder).expanduser()

@@ -18,7 +18,7 @@ from huggingface_hub.utils import HFValidationError, validate_repo_id
 from transformers.utils import logging
 
 from whisper_ser.data.builder import locate_root
-from whisper_ser.data.corpora import BUILDERS, REDISTRIBUTABLE
+from whisper_ser.data.corpora import BUILDERS, corpus_facts
 from whisper_ser.data.protocol import load_manifest
 from whisper_ser.hub_cards import dataset_card, model_card
 
@@ -177,7 +177,7 @@ def push_benchmark(
 ) -> CommitInfo:
     """Upload a benchmark folder (`run_benchmark.py` output) as a dataset: manifests, per-utterance metadata and
     results as Parquet, the tables and a card; original audio only with `with_audio`, only where licences
-    allow (`REDISTRIBUTABLE`)."""
+    allow (the builders' `REDISTRIBUTABLE`)."""
     root = Path(benchmark_dir)
     _require(root / "table3.csv", "table3.csv")
     runs = sorted(p.parent for p in root.glob("*/metrics.json"))
@@ -189,9 +189,9 @@ def push_benchmark(
     token = _check_target(repo_id)
     metrics = {run.name: RunResult.load(run) for run in runs}
     corpora = sorted({c for m in metrics.values() for c in m.corpora})
-    audio = [c for c in corpora if with_audio and REDISTRIBUTABLE[c]]
+    audio = [c for c in corpora if with_audio and corpus_facts(c)["redistributable"]]
     if with_audio:
-        withheld = [c for c in corpora if not REDISTRIBUTABLE[c]]
+        withheld = [c for c in corpora if not corpus_facts(c)["redistributable"]]
         logger.warning(f"Audio withheld (licence): {withheld or 'none'}; included: {audio or 'none'}.")
     with tempfile.TemporaryDirectory(prefix="whisper-ser-push-") as tmp:
         staging = Path(tmp)

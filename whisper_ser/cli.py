@@ -23,6 +23,23 @@ def _demo_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_corpora(args: argparse.Namespace) -> int:
+    from .data.check import check_corpora, write_report
+
+    bounds = (args.min_duration, args.max_duration)
+    checks = check_corpora(args.folder, cache_dir=args.cache_dir, bounds=bounds)
+    if not checks:
+        print(f"No corpus found in '{args.folder}' or the levels below it.")
+        return 1
+    for check in checks:
+        print(check.to_text(bounds), end="\n\n")
+    if args.json:
+        print(f"Wrote {write_report(checks, args.json, bounds)}")
+    deviating = [check.corpus for check in checks if check.deviations]
+    print(f"{len(checks)} corpora checked; " + (f"deviating: {deviating}" if deviating else "all match their release"))
+    return 1 if deviating else 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from . import app
 
@@ -65,6 +82,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo_run.add_argument("--output", type=Path, default=Path("results/demo"))
     demo_run.set_defaults(func=_demo_run)
+
+    check = commands.add_parser(
+        "check-corpora",
+        help="Find the corpora below a folder and report rows, skips and counts against their releases.",
+    )
+    check.add_argument("folder", type=Path, help="a folder holding one or more corpora in their release layouts")
+    check.add_argument("--json", type=Path, help="also write the report as JSON here")
+    check.add_argument("--cache-dir", type=Path, help="Arrow cache of the loaders (default: datasets' cache)")
+    check.add_argument("--min-duration", type=float, default=2.0, help="lower bound of the duration filter (s)")
+    check.add_argument("--max-duration", type=float, default=13.0, help="upper bound of the duration filter (s)")
+    check.set_defaults(func=_check_corpora)
 
     demo = commands.add_parser("demo", help="Open the Gradio app on a saved or Hub model.")
     demo.add_argument("--model", default="results/demo/model", help="a model folder or Hub id")

@@ -1,4 +1,5 @@
-"""One `datasets` builder per corpus, each reading a user's local copy in its original layout."""
+"""One `datasets` builder per corpus, each reading a user's local copy in its original layout, and the builder of
+a user's own corpus (a metadata CSV or JSONL)."""
 
 from .asvpesd import AsvpEsd
 from .cremad import CremaD
@@ -8,6 +9,7 @@ from .esd import ESD
 from .iemocap import Iemocap
 from .jlcorpus import JLCorpus
 from .meld import Meld
+from .own import OwnCorpus
 from .ravdess import Ravdess
 from .savee import Savee
 from .tess import Tess
@@ -17,19 +19,17 @@ BUILDERS = {
     for builder in (Iemocap, Meld, AsvpEsd, EmovDB, Tess, EmoFilm, Savee, Ravdess, CremaD, JLCorpus, ESD)
 }
 
-REDISTRIBUTABLE = {
-    "ravdess": True,  # CC BY-NC-SA 4.0
-    "cremad": True,  # ODbL
-    "tess": True,  # CC BY-NC-ND 4.0: verbatim copies only (whisper-ser uploads the original files)
-    "jlcorpus": True,  # CC0
-    "asvpesd": True,  # CC BY 4.0
-    "meld": True,  # GPL-3.0
-    "savee": False,  # free for research, no redistribution grant
-    "esd": False,  # research licence, no redistribution
-    "iemocap": False,  # licence by request, no redistribution
-    "emovdb": False,  # no redistribution grant we could verify
-    "emofilm": False,  # research licence by request
-}
-"""Whether a corpus' licence lets a publisher upload its original audio files (the one place this is decided)."""
 
-__all__ = ["BUILDERS", "REDISTRIBUTABLE", *(builder.__name__ for builder in BUILDERS.values())]
+def corpus_facts(name: str) -> dict[str, str | bool]:
+    """Title, licence, version and whether the audio may be uploaded, of a built-in corpus or a user's own one
+    (titled by its name; never uploaded)."""
+    builder = BUILDERS.get(name, OwnCorpus)
+    return {
+        "title": builder.TITLE if name in BUILDERS else name,
+        "license": builder.LICENSE,
+        "version": str(builder.VERSION),
+        "redistributable": builder.REDISTRIBUTABLE,
+    }
+
+
+__all__ = ["BUILDERS", "OwnCorpus", "corpus_facts", *(builder.__name__ for builder in BUILDERS.values())]

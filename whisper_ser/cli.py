@@ -24,8 +24,11 @@ def _demo_run(args: argparse.Namespace) -> int:
 
 
 def _check_corpora(args: argparse.Namespace) -> int:
+    import datasets
+
     from .data.check import check_corpora, write_report
 
+    datasets.disable_progress_bars()
     bounds = (args.min_duration, args.max_duration)
     checks = check_corpora(args.folder, cache_dir=args.cache_dir, bounds=bounds)
     if not checks:

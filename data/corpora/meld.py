@@ -76,6 +76,10 @@ class Meld(SERCorpusBuilder):
             )
         return list(reader)
 
+    def _check_metadata(self, root: Path) -> None:
+        for split in CLIP_FOLDERS:
+            self._rows(root / f"{split}_sent_emo.csv")
+
     def _utterances(self, root: Path, files: list[Path], report: SkipReport) -> Iterator[Utterance]:
         for split in CLIP_FOLDERS:
             folder = next(root / name for name in CLIP_FOLDERS[split] if (root / name).is_dir())

@@ -90,8 +90,11 @@ class OwnCorpus(SERCorpusBuilder):
 
     def _split_generators(self, dl_manager):
         root = Path(self.config.data_dir)
-        read_metadata(root / self.config.metadata)  # fail before preparing, naming the file
+        self._check_metadata(root)
         return [datasets.SplitGenerator(name=datasets.Split.TRAIN, gen_kwargs={"root": str(root)})]
+
+    def _check_metadata(self, root: Path) -> None:
+        read_metadata(root / self.config.metadata)
 
     def canonical(self, native: str) -> str | None:
         return canonical_name(native) or None

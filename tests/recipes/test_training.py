@@ -9,12 +9,13 @@ import torch
 from transformers import WhisperConfig, WhisperForConditionalGeneration, pipeline
 
 from tests.conftest import TINY_WHISPER, noise
-from tests.fixtures.corpora import make_cremad, make_ravdess
+from tests.fixtures.corpora import make_cremad, make_ravdess, write_wav
 from whisper_ser import SER_METRICS_PATH
 from whisper_ser.data.protocol import load_manifest
 from whisper_ser.modeling import WhisperEmotionFeatureExtractor
 from whisper_ser.recipes.arguments import SERArgumentParser
-from whisper_ser.recipes.results import CorpusScores
+from whisper_ser.hub_cards import model_card
+from whisper_ser.recipes.results import CorpusScores, RunResult
 from whisper_ser.recipes.train_combined import main as train_combined
 from whisper_ser.recipes.training import average_folds
 
@@ -159,6 +160,25 @@ def test_tiny_end_to_end_run(tmp_path, tiny_checkpoint, corpora_root):
     before = (run / "fold_0" / "fold_result.json").stat().st_mtime
     train_combined(tiny_run_args(tmp_path, tiny_checkpoint, corpora_root))
     assert (run / "fold_0" / "fold_result.json").stat().st_mtime == before
+
+
+def test_a_csv_corpus_trains_beside_a_built_in_one(tmp_path, tiny_checkpoint, corpora_root):
+    own = tmp_path / "mydata"
+    lines = ["path,emotion,speaker"]
+    for speaker in ("ann", "bob", "cid", "dee"):
+        for i, emotion in enumerate(("anger", "joy", "neutral", "sadness")):
+            write_wav(own / speaker / f"{i}.wav", 22050, seed=i, seconds=0.6)
+            lines.append(f"{speaker}/{i}.wav,{emotion},{speaker}")
+    (own / "metadata.csv").write_text("\n".join(lines) + "\n")
+    args = tiny_run_args(tmp_path, tiny_checkpoint, corpora_root, ["--folds", "0"])
+    args[args.index("cremad=cremad")] = f"mydata={own / 'metadata.csv'}"
+    train_combined(args)
+    saved = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert set(saved["test"]) == {"ravdess", "mydata"} and saved["test"]["mydata"]["n"] == 4
+    assert saved["classes"] == ["neutral", "angry", "happy", "sad"]
+    assert len(saved["test_speakers"]["mydata"]) == 1
+    card = str(model_card(RunResult.load(tmp_path / "run"), "me/ser", images=[]))
+    assert "name: mydata (held-out speakers)" in card and "| mydata | mydata/" in card
 
 
 def test_cross_corpus_rows_take_the_trained_label_space():

@@ -121,8 +121,9 @@ def test_emofilm_speaker_spellings_are_one_speaker(tmp_path):
     sheet = book.active
     sheet.title = "male"
     sheet.append(["file", "speaker", "film"])
-    for stem, speaker in (("m_rab003aen", "Robert Duvall"), ("m_tri001aen", "Robert Duvall"),
-                          ("m_dis018ben", "Robert  Duval"), ("m_gio002aen", "Tom Hanks"), ("m_ans001aen", "Tim Hanks")):  # fmt: skip
+    legend = [("m_rab003aen", "Robert Duvall"), ("m_tri001aen", "Robert Duvall"), ("m_dis018ben", "Robert  Duval"),
+              ("m_gio002aen", "Tom Hanks"), ("m_ans001aen", "Tim Hanks")]  # fmt: skip
+    for stem, speaker in legend:
         write_wav(root / "wav_corpus" / f"{stem}.wav", 44100)
         sheet.append([f"{stem}.wav", speaker, "A film"])
     book.save(root / "f_m_corpus_it_es_en_legend.xlsx")

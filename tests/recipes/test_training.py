@@ -12,9 +12,9 @@ from tests.conftest import TINY_WHISPER, noise
 from tests.fixtures.corpora import make_cremad, make_ravdess, write_wav
 from whisper_ser import SER_METRICS_PATH
 from whisper_ser.data.protocol import load_manifest
+from whisper_ser.hub_cards import model_card
 from whisper_ser.modeling import WhisperEmotionFeatureExtractor
 from whisper_ser.recipes.arguments import SERArgumentParser
-from whisper_ser.hub_cards import model_card
 from whisper_ser.recipes.results import CorpusScores, RunResult
 from whisper_ser.recipes.train_combined import main as train_combined
 from whisper_ser.recipes.training import average_folds

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import datasets
 
 from .labels import corpus_classes, in_view, view_classes
+from .waveforms import DECODE_PROBLEM
 
 logger = datasets.logging.get_logger(__name__)
 
@@ -62,7 +63,8 @@ def combine_corpora(
     """Concatenate corpora (name -> loaded dataset) under `view`, keeping clips within the duration bounds.
 
     Adds `label` (a `ClassLabel` over the view's classes, IEMOCAP's excited merged into happy in the 4/5 views);
-    only the `emotion` and `duration` columns are read to filter, so no audio is decoded.
+    only the `emotion` and `duration` columns are read to filter, so no audio is decoded. A corpus decoded once
+    (`waveforms.decoded_corpus`) also drops the clips that did not decode or hold no signal (reported).
     """
     if not corpora:
         raise ValueError("No corpora to combine.")
@@ -82,9 +84,12 @@ def combine_corpora(
                 f"Corpus {name!r} has no class of the {view}-emotion view {list(classes)}; "
                 f"its emotions are {sorted(set(emotions))}."
             )
+        problems = dataset[DECODE_PROBLEM] if DECODE_PROBLEM in dataset.column_names else [""] * len(dataset)
         keep, kept, dropped = [], Counter(), Counter()
         for i, (emotion, target, duration) in enumerate(zip(emotions, mapped, durations, strict=True)):
-            if target is None:
+            if problems[i]:
+                dropped[(emotion, problems[i].partition(": ")[0])] += 1
+            elif target is None:
                 dropped[(emotion, DROPPED_VIEW)] += 1
             elif not min_duration <= duration <= max_duration:
                 dropped[(emotion, DROPPED_DURATION)] += 1
@@ -92,8 +97,10 @@ def combine_corpora(
                 keep.append(i)
                 kept[target] += 1
         report.kept[name], report.dropped[name] = kept, dropped
-        labels = [classes.index(mapped[i]) for i in keep]
-        part = dataset.select(keep).add_column("label", labels).cast_column("label", label_feature)
+        kept_rows = set(keep)
+        labels = [classes.index(target) if i in kept_rows else -1 for i, target in enumerate(mapped)]
+        # the label is added before selecting, so a decoded corpus' waveforms are never copied (only indexed)
+        part = dataset.add_column("label", labels).cast_column("label", label_feature).select(keep)
         parts.append(part)
         logger.info(
             f"{name}: kept {len(keep)} of {len(dataset)} clips ({dict(kept)}), dropped {sum(dropped.values())}"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 from enum import Enum
 from pathlib import Path
 
+import torch
 import yaml
 from transformers import HfArgumentParser, TrainingArguments
 
@@ -20,6 +21,7 @@ from whisper_ser.data.protocol import CV_MODES
 from whisper_ser.modeling import POOLING_MODES
 
 MAX_CLIP_SECONDS = 30.0
+FEATURE_DEVICES = ("cpu", "cuda", "auto")
 """Whisper's encoder window: no clip may be longer."""
 
 
@@ -87,6 +89,20 @@ class DataArguments:
         default_factory=list,
         metadata={"help": "`name=folder` of more corpora whose held-out speakers are scored (cross-corpus)"},
     )
+    decode_num_proc: int | None = field(
+        default=None, metadata={"help": "processes that decode a corpus into its waveform cache (once per corpus)"}
+    )
+    frame_budget: int | None = field(
+        default=None,
+        metadata={
+            "help": "fill each training batch up to this many padded feature frames (100 per second of audio) "
+            "instead of `per_device_train_batch_size` clips"
+        },
+    )
+    feature_device: str = field(
+        default="cpu",
+        metadata={"help": f"where the collator computes log-mel features, one of {FEATURE_DEVICES} (auto: CUDA)"},
+    )
 
     def __post_init__(self):
         for key, choices in (
@@ -94,6 +110,7 @@ class DataArguments:
             ("balance", METHODS),
             ("balance_representation", REPRESENTATIONS),
             ("cv", CV_MODES),
+            ("feature_device", FEATURE_DEVICES),
         ):
             if getattr(self, key) not in choices:
                 raise ValueError(f"`{key}` must be one of {choices}, got {getattr(self, key)!r}.")
@@ -102,6 +119,15 @@ class DataArguments:
                 f"`min_duration` ({self.min_duration}) and `max_duration` ({self.max_duration}) must satisfy "
                 f"0 <= min_duration < max_duration <= {MAX_CLIP_SECONDS:g} (Whisper's window)."
             )
+        if self.frame_budget is not None and self.frame_budget < 100 * MAX_CLIP_SECONDS:
+            raise ValueError(
+                f"`frame_budget` ({self.frame_budget}) must hold at least one {MAX_CLIP_SECONDS:g}-s clip "
+                f"({100 * MAX_CLIP_SECONDS:g} frames)."
+            )
+        if self.decode_num_proc is not None and self.decode_num_proc < 1:
+            raise ValueError(f"`decode_num_proc` must be at least 1, got {self.decode_num_proc}.")
+        if self.feature_device == "cuda" and not torch.cuda.is_available():
+            raise ValueError("`feature_device: cuda` but no CUDA device is visible; use `auto` or `cpu`.")
         if self.test_speakers < 1:
             raise ValueError(f"`test_speakers` must be at least 1, got {self.test_speakers}.")
         if self.folds is not None and (not self.folds or any(f < 0 for f in self.folds)):
@@ -154,12 +180,18 @@ class SERTrainingArguments(TrainingArguments):
     load_best_model_at_end: bool = True
     metric_for_best_model: str = "accuracy"
     remove_unused_columns: bool = False
-    group_by_length: bool = True
-    length_column_name: str = "length"
+    train_sampling_strategy: str = "group_by_length"
     report_to: str = "none"
     overwrite_output_dir: bool = field(
         default=False, metadata={"help": "start afresh where `output_dir` holds a run of another config"}
     )
+
+
+def feature_device(name: str) -> str:
+    """`feature_device` resolved: `auto` is CUDA when one is visible, else the CPU."""
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return name
 
 
 ARGUMENT_CLASSES = (ModelArguments, DataArguments, AugmentConfig, SERTrainingArguments)
@@ -217,7 +249,14 @@ class SERArgumentParser(HfArgumentParser):
             del argv[at : at + 2]
             self.apply_yaml(config_path)
         try:
-            return self.parse_args_into_dataclasses(argv)
+            parsed = self.parse_args_into_dataclasses(argv)
+            data_args, training_args = parsed[1], parsed[3]
+            if feature_device(data_args.feature_device) != "cpu" and training_args.dataloader_num_workers > 0:
+                raise ValueError(
+                    "`feature_device` on the accelerator needs `dataloader_num_workers: 0` (CUDA cannot run in "
+                    "forked loader workers; with decoded waveforms the main process keeps up)."
+                )
+            return parsed
         except (ValueError, FileNotFoundError) as error:
             where = f"{config_path} (with the command line)" if config_path else "command line"
             raise type(error)(f"{where}: {error}") from error

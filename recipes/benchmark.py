@@ -9,6 +9,7 @@ from transformers.utils import logging
 
 from whisper_ser.backbones import resolve_model_path
 from whisper_ser.data.protocol import load_manifest, select_role
+from whisper_ser.data.waveforms import WAVEFORM, waveforms
 
 from .arguments import SERArgumentParser
 from .baselines import (
@@ -22,7 +23,7 @@ from .report import comparisons, cross_corpus, run_plots, table3, write_comparis
 from .results import RunResult
 from .run_folder import is_finished, resolved_config
 from .statistics import intervals
-from .training import load_data, run_experiment, waveform
+from .training import load_data, run_experiment
 
 logger = logging.get_logger(__name__)
 
@@ -69,7 +70,7 @@ def baselines(run_dir: Path, config: Path, fold: int = 0) -> dict[str, dict]:
     combined, _, _, _ = load_data(data_args, training_args.seed)
     plan = load_manifest(run_dir / "splits.json")
     train, test = (select_role(combined, plan, fold, role) for role in ("train", "test"))
-    clips = {role: [waveform(row["audio"]) for row in rows] for role, rows in (("train", train), ("test", test))}
+    clips = {role: list(waveforms(rows)[WAVEFORM]) for role, rows in (("train", train), ("test", test))}
     labels = {"train": np.asarray(train["label"]), "test": np.asarray(test["label"])}
     speakers, classes = np.asarray(test["speaker"]), len(combined.features["label"].names)
     path = resolve_model_path(model_args.model_name_or_path)

@@ -19,7 +19,8 @@ OUTPUTS = ("metrics.json", "splits.json", "utterances.parquet", "combine_report.
 FOLD_DIR = re.compile(r"fold_\d+")
 # Settings that do not change what a run computes: where it writes, how it logs, how data is fetched.
 _UNRECORDED = {"output_dir", "overwrite_output_dir", "resume_from_checkpoint", "disable_tqdm", "report_to",
-               "run_name", "save_total_limit", "local_rank", "use_cpu", "data_root", "corpus_cache_dir"}  # fmt: skip
+               "run_name", "save_total_limit", "local_rank", "use_cpu", "data_root", "corpus_cache_dir",
+               "decode_num_proc", "feature_device"}  # fmt: skip
 _UNRECORDED_PREFIXES = ("logging_", "log_", "dataloader_", "hub_", "push_to_hub", "ddp_", "trackio", "project")
 
 

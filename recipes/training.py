@@ -12,21 +12,31 @@ import datasets
 import evaluate
 import numpy as np
 import torch
+from torch.utils.data import DataLoader, SequentialSampler
 from transformers import Trainer, set_seed
+from transformers.trainer_pt_utils import LengthGroupedSampler
 from transformers.utils import logging
 
 from whisper_ser import SER_METRICS_PATH, __version__
 from whisper_ser.backbones import resolve_model_path
 from whisper_ser.data import load_corpus
-from whisper_ser.data.augment import AugmentConfig, Augmenter
-from whisper_ser.data.balance import INTERPOLATING, BalancePlan, clip_features, mix, plan_balance
+from whisper_ser.data.augment import AugmentConfig
+from whisper_ser.data.balance import INTERPOLATING, clip_features, plan_balance
 from whisper_ser.data.builder import SAMPLING_RATE
 from whisper_ser.data.combine import combine_corpora
 from whisper_ser.data.labels import id2label
 from whisper_ser.data.protocol import Metadata, load_manifest, make_splits, save_manifest, select_role
+from whisper_ser.data.waveforms import (
+    LOGMEL_STATS,
+    WAVEFORM,
+    BalancedTrainingSet,
+    FrameBudgetBatchSampler,
+    decoded_corpus,
+    waveforms,
+)
 from whisper_ser.modeling import WhisperEmotionFeatureExtractor, WhisperForEmotionClassification
 
-from .arguments import DataArguments, ModelArguments, SERTrainingArguments
+from .arguments import DataArguments, ModelArguments, SERTrainingArguments, feature_device
 from .results import METRICS, CorpusScores, FoldResult, HeldOutClips, RunRecord, RunResult
 from .run_folder import last_complete_checkpoint, open_run_folder, record_files, resolved_config
 from .statistics import corpus_intervals
@@ -38,59 +48,74 @@ EMBEDDINGS = "embeddings.npz"
 UTTERANCES = "utterances.parquet"
 
 
-def waveform(audio) -> np.ndarray:
-    """A decoded `Audio` value (torchcodec decoder or dict) as 16-kHz mono float32."""
-    if isinstance(audio, dict):
-        return np.asarray(audio["array"], dtype=np.float32)
-    samples = audio.get_all_samples()
-    if samples.sample_rate != SAMPLING_RATE:
-        raise ValueError(f"Audio decoded at {samples.sample_rate} Hz; expected {SAMPLING_RATE} Hz.")
-    return samples.data.mean(dim=0).numpy().astype(np.float32)
-
-
 class SERCollator:
-    """Waveforms -> padding-free Whisper features. Training rows (`train_key` >= 0) are mixed with their SMOTE/
-    ADASYN partner, augmented when they are an `augment`-balancing copy, and augmented on the fly with the
-    configured probability; validation and test rows (`train_key` = -1) are never touched. `padding="max_length"`
-    reproduces stock Whisper's 30-s input (for comparisons)."""
+    """Ready waveforms (`{"waveform", "label"}` rows) -> padding-free Whisper features, extracted on `device` (the
+    model's accelerator when asked: `feature_device`). `padding="max_length"` reproduces stock Whisper's 30-s
+    input (for comparisons)."""
 
-    def __init__(
-        self,
-        extractor: WhisperEmotionFeatureExtractor,
-        augment: AugmentConfig | None = None,
-        partners: datasets.Dataset | None = None,
-        seed: int = 0,
-        padding: str = "longest",
-    ):
-        self.extractor, self.partners, self.padding = extractor, partners, padding
-        self.augmenter = Augmenter(augment, seed) if augment and augment.augment_probability > 0 else None
-        # `balance: augment` copies are always augmented, with the configured ranges
-        self.copy_augmenter = Augmenter(replace(augment or AugmentConfig(), augment_probability=1.0), seed + 1)
+    def __init__(self, extractor: WhisperEmotionFeatureExtractor, padding: str = "longest", device: str = "cpu"):
+        self.extractor, self.padding, self.device = extractor, padding, device
 
     def __call__(self, rows: list[dict]) -> dict[str, torch.Tensor]:
-        clips = []
-        for row in rows:
-            clip = waveform(row["audio"])
-            key = row.get("train_key", -1)
-            if key >= 0:
-                if row.get("partner", -1) >= 0:
-                    clip = mix(clip, waveform(self.partners[int(row["partner"])]["audio"]), row["mix_weight"])
-                if row.get("augment_copy"):
-                    clip = self.copy_augmenter(clip, SAMPLING_RATE, key)
-                if self.augmenter is not None:
-                    clip = self.augmenter(clip, SAMPLING_RATE, key)
-            clips.append(clip)
-        batch = self.extractor(clips, sampling_rate=SAMPLING_RATE, return_tensors="pt", padding=self.padding)
-        batch["labels"] = torch.tensor([row["label"] for row in rows], dtype=torch.long)
+        clips = [np.asarray(row[WAVEFORM], dtype=np.float32) for row in rows]
+        batch = self.extractor(
+            clips, sampling_rate=SAMPLING_RATE, return_tensors="pt", padding=self.padding, device=self.device
+        )
+        batch["labels"] = torch.tensor([int(row["label"]) for row in rows], dtype=torch.long)
         return dict(batch)
+
+
+class SERTrainer(Trainer):
+    """`Trainer` whose training batches come from the clips' known lengths: length-grouped fixed-size batches
+    (`train_sampling_strategy: group_by_length`) or batches filled to `frame_budget` feature frames."""
+
+    def __init__(self, *args, frame_budget: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.frame_budget = frame_budget
+
+    def _get_train_sampler(self, train_dataset=None):
+        dataset = train_dataset if train_dataset is not None else self.train_dataset
+        if self.frame_budget:
+            return FrameBudgetBatchSampler(dataset.lengths, self.frame_budget, seed=self.args.seed)
+        if self.args.train_sampling_strategy == "group_by_length":
+            generator = torch.Generator().manual_seed(self.args.seed)
+            batch = self.args.train_batch_size * self.args.gradient_accumulation_steps
+            return LengthGroupedSampler(batch, lengths=dataset.lengths, generator=generator)
+        return super()._get_train_sampler(train_dataset)
+
+    def _get_eval_sampler(self, eval_dataset):
+        """In order: predictions are matched to rows by position (never length-grouped for evaluation)."""
+        if eval_dataset is None or self.args.world_size > 1:
+            return None
+        return SequentialSampler(eval_dataset)
+
+    def get_train_dataloader(self) -> DataLoader:
+        if not self.frame_budget:
+            return super().get_train_dataloader()
+        loader = DataLoader(
+            self.train_dataset,
+            batch_sampler=self._get_train_sampler(),
+            collate_fn=self.data_collator,
+            num_workers=self.args.dataloader_num_workers,
+            pin_memory=self.args.dataloader_pin_memory,
+            persistent_workers=self.args.dataloader_persistent_workers and self.args.dataloader_num_workers > 0,
+        )
+        return self.accelerator.prepare(loader)
+
+
+def load_corpora(specs, data_args: DataArguments) -> dict[str, datasets.Dataset]:
+    """Each corpus loaded and decoded once (both cached; a later run, fold or epoch reads the caches)."""
+    return {
+        spec.name: decoded_corpus(
+            load_corpus(spec.name, spec.data_dir, cache_dir=data_args.corpus_cache_dir), data_args.decode_num_proc
+        )
+        for spec in specs
+    }
 
 
 def load_data(data_args: DataArguments, seed: int):
     """Load and combine the corpora; splits from the manifest when given, else from the protocol."""
-    corpora = {
-        spec.name: load_corpus(spec.name, spec.data_dir, cache_dir=data_args.corpus_cache_dir)
-        for spec in data_args.specs
-    }
+    corpora = load_corpora(data_args.specs, data_args)
     combined, report = combine_corpora(corpora, data_args.view, data_args.min_duration, data_args.max_duration)
     versions = {name: str(dataset.info.version) for name, dataset in corpora.items()}
     if data_args.manifest:
@@ -106,7 +131,7 @@ def load_data(data_args: DataArguments, seed: int):
     extra = {}
     for spec in data_args.test_specs:  # cross-corpus scoring: held-out speakers of corpora not trained on
         other, _ = combine_corpora(
-            {spec.name: load_corpus(spec.name, spec.data_dir, cache_dir=data_args.corpus_cache_dir)},
+            load_corpora([spec], data_args),
             data_args.view,
             data_args.min_duration,
             data_args.max_duration,
@@ -139,22 +164,11 @@ def _in_label_space(rows: datasets.Dataset, classes: list[str], corpus: str) -> 
     )
 
 
-def balanced_training_set(train: datasets.Dataset, plan: BalancePlan) -> datasets.Dataset:
-    rows = train.select(plan.source.tolist())
-    return (
-        rows.add_column("partner", plan.partner.tolist())
-        .add_column("mix_weight", plan.weight.tolist())
-        .add_column("augment_copy", plan.augment.tolist())
-        .add_column("train_key", list(range(len(plan.source))))
-    )
-
-
-def _features_for(train: datasets.Dataset, representation: str) -> np.ndarray:
-    return clip_features((waveform(row["audio"]) for row in train), representation=representation)
-
-
-def _with_length(dataset: datasets.Dataset) -> datasets.Dataset:
-    return dataset.add_column("length", [int(d * 100) for d in dataset["duration"]])
+def _balance_features(train: datasets.Dataset, representation: str) -> np.ndarray:
+    """The neighbour-search rows of the training clips, read from the decode-once cache."""
+    if representation == "logmel":
+        return np.asarray(train.select_columns([LOGMEL_STATS]).with_format("numpy")[LOGMEL_STATS], dtype=np.float32)
+    return clip_features(waveforms(train)[WAVEFORM], representation=representation)
 
 
 def score(predictions: np.ndarray, rows: datasets.Dataset, metric, num_labels: int) -> dict[str, CorpusScores]:
@@ -217,13 +231,14 @@ def run_fold(
         record_files(output, record, [fold_dir.name])
     set_seed(training_args.seed + fold)
     train = select_role(combined, plan, fold, "train")
-    validation = _with_length(select_role(combined, plan, fold, "validation"))
+    validation = select_role(combined, plan, fold, "validation")
     test = select_role(combined, plan, fold, "test")
-    features = _features_for(train, data_args.balance_representation) if data_args.balance in INTERPOLATING else None
+    interpolating = data_args.balance in INTERPOLATING
+    features = _balance_features(train, data_args.balance_representation) if interpolating else None
     balance = plan_balance(
         train["label"], data_args.balance, seed=training_args.seed + fold, features=features, classes=len(classes)
     )
-    train_rows = _with_length(balanced_training_set(train, balance))
+    train_rows = BalancedTrainingSet(train, balance, augment, seed=training_args.seed + fold)
     logger.info(
         f"Fold {fold}: {len(train)} training clips -> {len(train_rows)} after {data_args.balance} "
         f"{balance.counts()}; {len(validation)} validation; {len(test)} test."
@@ -240,13 +255,14 @@ def run_fold(
         return {name: result[name] for name in METRICS}
 
     fold_args = replace(training_args, output_dir=str(fold_dir), seed=training_args.seed + fold)
-    trainer = Trainer(
+    trainer = SERTrainer(
         model=build_model(model_args, classes),
         args=fold_args,
         train_dataset=train_rows,
-        eval_dataset=validation,
-        data_collator=SERCollator(extractor, augment, partners=train, seed=training_args.seed + fold),
+        eval_dataset=waveforms(validation),
+        data_collator=SERCollator(extractor, device=feature_device(data_args.feature_device)),
         compute_metrics=compute_metrics,
+        frame_budget=data_args.frame_budget,
     )
     trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint or last_complete_checkpoint(fold_dir))
     validation_metrics = trainer.evaluate()
@@ -255,7 +271,7 @@ def run_fold(
     held_out = {}
     scores: dict[str, dict[str, CorpusScores]] = {"test": {}, "cross": {}}
     for role, rows in outputs.items():
-        predicted = trainer.predict(rows)
+        predicted = trainer.predict(waveforms(rows))
         logits, embeddings = predicted.predictions[0], predicted.predictions[1]
         if role == "test":
             predictions = logits.argmax(-1).tolist()

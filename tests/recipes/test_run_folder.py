@@ -4,17 +4,19 @@ deletion of files a run did not write, incomplete checkpoints skipped; config er
 import json
 import logging as std_logging
 
+import datasets
 import numpy as np
 import pytest
 
 from tests.conftest import tiny_recipe
 from whisper_ser.data.augment import AugmentConfig
-from whisper_ser.modeling import WhisperEmotionFeatureExtractor
+from whisper_ser.data.balance import BalancePlan
+from whisper_ser.data.waveforms import BalancedTrainingSet
 from whisper_ser.recipes.arguments import SERArgumentParser
 from whisper_ser.recipes.results import RESULT_FORMAT_VERSION, FoldResult, HeldOutClips, RunRecord, RunResult
 from whisper_ser.recipes.run_folder import RUN_RECORD, last_complete_checkpoint
 from whisper_ser.recipes.train_combined import main as train_combined
-from whisper_ser.recipes.training import SERCollator, best_fold
+from whisper_ser.recipes.training import best_fold
 
 
 @pytest.fixture(scope="module")
@@ -99,13 +101,14 @@ def test_augment_copies_use_the_configured_ranges():
         augment_gain_db=[6.0, 6.0], augment_gain_p=1.0, augment_noise_p=0.0, augment_pitch_p=0.0,
         augment_time_stretch_p=0.0,
     )  # fmt: skip
-    collator = SERCollator(WhisperEmotionFeatureExtractor(), config)
     clip = (0.01 * np.sin(np.arange(16000) / 10)).astype(np.float32)
-    row = {"audio": {"array": clip}, "label": 0, "train_key": 3, "partner": -1, "mix_weight": 0.0}
-    copy = collator.copy_augmenter(clip, 16000, 3)
-    np.testing.assert_allclose(copy, clip * 10 ** (6 / 20), rtol=1e-5)
-    features = collator([{**row, "augment_copy": True}])["input_features"]
-    assert not np.allclose(features.numpy(), collator([{**row, "augment_copy": False}])["input_features"].numpy())
+    rows = datasets.Dataset.from_dict({"waveform": [clip], "duration": [1.0]})
+    plan = BalancePlan("augment", np.array([0, 0]), np.array([-1, -1]), np.zeros(2), np.array([False, True]),
+                       np.array([0, 0]))  # fmt: skip
+    training_set = BalancedTrainingSet(rows, plan, config)
+    np.testing.assert_allclose(training_set[0]["waveform"], clip, rtol=1e-6)  # the original, as it is
+    np.testing.assert_allclose(training_set[1]["waveform"], clip * 10 ** (6 / 20), rtol=1e-5)  # the added copy
+    assert training_set.lengths == [100, 100]
 
 
 BAD_VALUES = [

@@ -74,8 +74,8 @@ def decoded_corpus(dataset: datasets.Dataset, num_proc: int | None = None) -> da
 
 
 def waveforms(rows: datasets.Dataset) -> datasets.Dataset:
-    """The rows as the collator reads them: `waveform` as a NumPy array and `label`."""
-    return rows.select_columns([WAVEFORM, "label"]).with_format("numpy")
+    """The rows as the collator reads them: `waveform` as a NumPy array, and `label` where there is one."""
+    return rows.select_columns([c for c in (WAVEFORM, "label") if c in rows.column_names]).with_format("numpy")
 
 
 def frame_lengths(durations) -> list[int]:

@@ -181,6 +181,20 @@ def test_a_csv_corpus_trains_beside_a_built_in_one(tmp_path, tiny_checkpoint, co
     assert "name: mydata (held-out speakers)" in card and "| mydata | mydata/" in card
 
 
+def test_frame_budget_batches_train(tmp_path, tiny_checkpoint, corpora_root):
+    args = tiny_run_args(tmp_path, tiny_checkpoint, corpora_root, ["--folds", "0", "--frame_budget", "3000"])
+    train_combined(args)
+    saved = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    clips = sum(saved["folds"][0]["balance_counts"].values())  # 0.5-s clips: 50 frames, 60 per 3000-frame batch
+    assert saved["folds"][0]["global_step"] == -(-clips // 60)
+    with pytest.raises(ValueError, match=r"`frame_budget` \(200\) must hold at least one 30-s clip"):
+        SERArgumentParser().parse(["--corpora", "ravdess=x", "--output_dir", str(tmp_path), "--frame_budget", "200"])
+    with pytest.raises(ValueError, match="`feature_device: cuda` but no CUDA device"):
+        SERArgumentParser().parse(
+            ["--corpora", "ravdess=x", "--output_dir", str(tmp_path), "--feature_device", "cuda"]
+        )
+
+
 def test_cross_corpus_rows_take_the_trained_label_space():
     import datasets
 

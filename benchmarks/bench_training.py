@@ -11,13 +11,13 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from transformers import Trainer
-
 from whisper_ser.backbones import resolve_model_path
+from whisper_ser.data.balance import plan_balance
 from whisper_ser.data.protocol import select_role
+from whisper_ser.data.waveforms import BalancedTrainingSet
 from whisper_ser.modeling import WhisperEmotionFeatureExtractor
 from whisper_ser.recipes.benchmark import CONFIGS, parse_config
-from whisper_ser.recipes.training import SERCollator, build_model, load_data
+from whisper_ser.recipes.training import SERCollator, SERTrainer, build_model, load_data
 
 
 def main() -> None:
@@ -30,8 +30,8 @@ def main() -> None:
         model_args, data_args, _, training_args = parse_config(CONFIGS / "demo.yaml", Path(tmp))
         model_args.model_name_or_path = args.backbone
         combined, _, plan, _ = load_data(data_args, training_args.seed)
-        train = select_role(combined, plan, 0, "train")
-        train = train.add_column("length", [int(d * 100) for d in train["duration"]])
+        rows = select_role(combined, plan, 0, "train")
+        train = BalancedTrainingSet(rows, plan_balance(rows["label"], "none"))
         classes = list(combined.features["label"].names)
         extractor = WhisperEmotionFeatureExtractor.from_pretrained(resolve_model_path(args.backbone))
         rates = {}
@@ -44,14 +44,14 @@ def main() -> None:
                 output_dir=str(Path(tmp) / name),
                 max_steps=args.steps,
                 per_device_train_batch_size=args.batch_size,
-                group_by_length=grouped,
+                train_sampling_strategy="group_by_length" if grouped else "random",
                 eval_strategy="no",
                 save_strategy="no",
                 load_best_model_at_end=False,
                 logging_strategy="no",
                 disable_tqdm=True,
             )
-            trainer = Trainer(
+            trainer = SERTrainer(
                 model=build_model(model_args, classes),
                 args=run_args,
                 train_dataset=train,

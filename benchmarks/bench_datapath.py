@@ -78,7 +78,8 @@ def warm(train, collator, augment: AugmentConfig | None, epochs: int = 2) -> flo
 
 def model_rate(extractor, clips: int = 16) -> float:
     """Clips/s of a tiny.en training step (forward + backward, batch 8 of 3-s clips) on this machine's CPU."""
-    model = WhisperForEmotionClassification.from_pretrained(resolve_model_path("bundled:tiny.en"), num_labels=4)
+    path = resolve_model_path("bundled:tiny.en")
+    model = WhisperForEmotionClassification.from_pretrained(path, num_labels=4, dtype=torch.float32)
     batch = extractor([np.random.default_rng(0).standard_normal(48000).astype(np.float32)] * 8, return_tensors="pt",
                       sampling_rate=16000)  # fmt: skip
     labels = torch.zeros(8, dtype=torch.long)

@@ -14,6 +14,7 @@ import pytest
 
 import whisper_ser
 from tests.conftest import SOURCE
+from tests.conftest import SOURCE
 
 SUBPACKAGES = ("modeling", "data", "data.corpora", "recipes", "hub_cards")
 
@@ -27,7 +28,8 @@ def test_the_distribution_ships_every_subpackage_and_no_other_top_level_name():
     for sub in SUBPACKAGES:
         assert f"whisper_ser/{sub.replace('.', '/')}/__init__.py" in modules, sub
     corpora = {Path(f).stem for f in modules if f.startswith("whisper_ser/data/corpora/")} - {"__init__"}
-    assert len(corpora) == 11
+    assert corpora == {p.stem for p in (SOURCE / "data" / "corpora").glob("*.py")} - {"__init__"}
+    assert len(corpora) == 11 + 1  # the 11 corpora and a user's own
     assert any(f.startswith("whisper_ser/recipes/configs/") and f.endswith(".yaml") for f in files)
     assert {f.split("/")[0] for f in modules} == {"whisper_ser"}
 

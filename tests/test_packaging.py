@@ -14,7 +14,6 @@ import pytest
 
 import whisper_ser
 from tests.conftest import SOURCE
-from tests.conftest import SOURCE
 
 SUBPACKAGES = ("modeling", "data", "data.corpora", "recipes", "hub_cards")
 

@@ -33,18 +33,21 @@ BYTES_PER_HOUR = SAMPLING_RATE * 3600 * 4
 
 
 def _decode(batch: dict[str, list]) -> dict[str, list]:
-    waves, stats, problems = [], [], []
+    waves, problems = [], []
     for audio in batch["audio"]:
         try:
             wave = load_audio(audio["path"])
         except (ValueError, OSError) as err:
-            waves.append(np.zeros(0, np.float32)), stats.append(np.zeros(160, np.float32))
+            waves.append(np.zeros(0, np.float32))
             problems.append(f"{SKIP_UNDECODABLE}: {err}")
             continue
         waves.append(wave)
-        stats.append(clip_features([wave])[0])
         problems.append(SKIP_SILENT if is_silent(wave) else "")
-    return {WAVEFORM: waves, LOGMEL_STATS: stats, DECODE_PROBLEM: problems}
+    decoded = [i for i, wave in enumerate(waves) if wave.size]
+    stats = np.zeros((len(waves), 160), np.float32)
+    if decoded:  # one feature extractor per batch
+        stats[decoded] = clip_features([waves[i] for i in decoded])
+    return {WAVEFORM: waves, LOGMEL_STATS: list(stats), DECODE_PROBLEM: problems}
 
 
 def decoded_corpus(dataset: datasets.Dataset, num_proc: int | None = None) -> datasets.Dataset:

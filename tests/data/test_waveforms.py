@@ -76,4 +76,4 @@ def test_frame_budget_batches_fill_to_the_budget_and_cover_every_clip_once():
     sampler.set_epoch(1)
     assert list(sampler) != first and sorted(i for b in sampler for i in b) == list(range(500))
     assert list(FrameBudgetBatchSampler(lengths, budget=6000, seed=1)) == first
-    assert [len(b) for b in FrameBudgetBatchSampler([5000, 100], budget=3000)] in ([1, 1],)
+    assert [len(b) for b in FrameBudgetBatchSampler([5000, 100], budget=3000)] == [1, 1]

@@ -60,6 +60,7 @@ def model_card(metrics: "RunResult", repo_id: str, images: list[str], license: s
         if metrics.cv == "paper"
         else "validation folds are speaker-disjoint from training"
     )
+    stock_input = metrics.model_args.get("feature_padding") == "stock_30s"
     return ModelCard.from_template(
         data, template_path=TEMPLATES / "model_card.md", repo_id=repo_id, model_name=repo_id.split("/")[-1],
         base_model=base or "Whisper",
@@ -67,6 +68,7 @@ def model_card(metrics: "RunResult", repo_id: str, images: list[str], license: s
         mean=metrics.mean, folds=len(metrics.folds), images=images, view=metrics.view,
         balance=metrics.balance, seed=metrics.seed, pooling=metrics.model_args["pooling"],
         hidden_sizes=metrics.model_args["classifier_hidden_sizes"], flags=metrics.flags, cv_note=cv_note,
+        stock_input=stock_input, batching="every clip padded to 30 s" if stock_input else "padding-free batches",
         corpus_info=corpus_info(metrics.corpora, metrics.corpus_versions),
     )  # fmt: skip
 

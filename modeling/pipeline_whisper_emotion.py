@@ -217,16 +217,19 @@ class EmotionAudioClassificationPipeline(AudioClassificationPipeline):
 
 
 def _pad_to_longest(items: list[dict]) -> dict:
-    """Preprocessed clips -> one batch, features and masks zero-padded to the longest clip's frames."""
+    """Preprocessed clips -> one batch, features and masks zero-padded to the longest clip's frames (a stock
+    `WhisperFeatureExtractor`'s 30-s features come without a mask and stay so)."""
     frames = max(item["input_features"].shape[-1] for item in items)
     features = torch.zeros(
         len(items), items[0]["input_features"].shape[1], frames, dtype=items[0]["input_features"].dtype
     )
+    for i, item in enumerate(items):
+        features[i, :, : item["input_features"].shape[-1]] = item["input_features"][0]
+    if "attention_mask" not in items[0]:
+        return {"input_features": features}
     mask = torch.zeros(len(items), frames, dtype=items[0]["attention_mask"].dtype)
     for i, item in enumerate(items):
-        length = item["input_features"].shape[-1]
-        features[i, :, :length] = item["input_features"][0]
-        mask[i, :length] = item["attention_mask"][0]
+        mask[i, : item["attention_mask"].shape[-1]] = item["attention_mask"][0]
     return {"input_features": features, "attention_mask": mask}
 
 

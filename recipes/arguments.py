@@ -21,8 +21,9 @@ from whisper_ser.data.protocol import CV_MODES
 from whisper_ser.modeling import POOLING_MODES
 
 MAX_CLIP_SECONDS = 30.0
-FEATURE_DEVICES = ("cpu", "cuda", "auto")
 """Whisper's encoder window: no clip may be longer."""
+FEATURE_DEVICES = ("cpu", "cuda", "auto")
+FEATURE_PADDINGS = ("longest", "stock_30s")
 
 
 @dataclass
@@ -35,10 +36,20 @@ class ModelArguments:
     classifier_hidden_sizes: list[int] = field(default_factory=lambda: [4096, 2048, 1024, 512])
     classifier_dropout: float = 0.0
     freeze_encoder: bool = False
+    feature_padding: str = field(
+        default="longest",
+        metadata={
+            "help": f"one of {FEATURE_PADDINGS}: padding-free masked features (`longest`), or stock Whisper's input "
+            "(`stock_30s`: audio zero-padded to 30 s by `WhisperFeatureExtractor`, no mask, so the encoder and the "
+            "pooling see the padding; the saved model keeps that extractor)"
+        },
+    )
 
     def __post_init__(self):
         if self.pooling not in POOLING_MODES:
             raise ValueError(f"`pooling` must be one of {POOLING_MODES}, got {self.pooling!r}.")
+        if self.feature_padding not in FEATURE_PADDINGS:
+            raise ValueError(f"`feature_padding` must be one of {FEATURE_PADDINGS}, got {self.feature_padding!r}.")
         if not all(size > 0 for size in self.classifier_hidden_sizes):
             raise ValueError(f"`classifier_hidden_sizes` must be positive, got {self.classifier_hidden_sizes}.")
         if not 0.0 <= self.classifier_dropout < 1.0:
@@ -250,7 +261,12 @@ class SERArgumentParser(HfArgumentParser):
             self.apply_yaml(config_path)
         try:
             parsed = self.parse_args_into_dataclasses(argv)
-            data_args, training_args = parsed[1], parsed[3]
+            model_args, data_args, training_args = parsed[0], parsed[1], parsed[3]
+            if model_args.feature_padding == "stock_30s" and data_args.frame_budget is not None:
+                raise ValueError(
+                    "`frame_budget` fills batches by padding-free frames, but with `feature_padding: stock_30s` "
+                    "every clip costs 3000: set `per_device_train_batch_size` instead."
+                )
             if feature_device(data_args.feature_device) != "cpu" and training_args.dataloader_num_workers > 0:
                 raise ValueError(
                     "`feature_device` on the accelerator needs `dataloader_num_workers: 0` (CUDA cannot run in "

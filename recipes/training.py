@@ -13,7 +13,7 @@ import evaluate
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, SequentialSampler
-from transformers import Trainer, set_seed
+from transformers import Trainer, WhisperFeatureExtractor, set_seed
 from transformers.trainer_pt_utils import LengthGroupedSampler
 from transformers.utils import logging
 
@@ -49,11 +49,12 @@ UTTERANCES = "utterances.parquet"
 
 
 class SERCollator:
-    """Ready waveforms (`{"waveform", "label"}` rows) -> padding-free Whisper features, extracted on `device` (the
-    model's accelerator when asked: `feature_device`). `padding="max_length"` reproduces stock Whisper's 30-s
-    input (for comparisons)."""
+    """Ready waveforms (`{"waveform", "label"}` rows) -> Whisper features, extracted on `device` (the model's
+    accelerator when asked: `feature_device`): padding-free with [`WhisperEmotionFeatureExtractor`]; its
+    `padding="max_length"` costs stock Whisper's 30-s compute with the padding masked (for timings); a stock
+    `WhisperFeatureExtractor` gives stock Whisper's input itself (see `run_extractor`)."""
 
-    def __init__(self, extractor: WhisperEmotionFeatureExtractor, padding: str = "longest", device: str = "cpu"):
+    def __init__(self, extractor: WhisperFeatureExtractor, padding: str = "longest", device: str = "cpu"):
         self.extractor, self.padding, self.device = extractor, padding, device
 
     def __call__(self, rows: list[dict]) -> dict[str, torch.Tensor]:
@@ -201,6 +202,17 @@ def average_folds(fold_scores: list[dict[str, CorpusScores]]) -> dict[str, Corpu
     return out
 
 
+def run_extractor(model_args: ModelArguments) -> tuple[WhisperFeatureExtractor, str]:
+    """The feature extractor a run trains, scores and saves with, and its padding: padding-free masked features,
+    or with `feature_padding: stock_30s` stock Whisper's input (the audio zero-padded to 30 s, no mask)."""
+    path = resolve_model_path(model_args.model_name_or_path)
+    if model_args.feature_padding == "stock_30s":
+        stock = WhisperFeatureExtractor.from_pretrained(path, return_attention_mask=False)
+        vars(stock).pop("auto_map", None)  # a whisper-ser checkpoint's would name our extractor for Auto loading
+        return stock, "max_length"
+    return WhisperEmotionFeatureExtractor.from_pretrained(path), "longest"
+
+
 def build_model(model_args: ModelArguments, classes: list[str]) -> WhisperForEmotionClassification:
     path = resolve_model_path(model_args.model_name_or_path)
     return WhisperForEmotionClassification.from_pretrained(
@@ -244,7 +256,7 @@ def run_fold(
         f"{balance.counts()}; {len(validation)} validation; {len(test)} test."
     )
 
-    extractor = WhisperEmotionFeatureExtractor.from_pretrained(resolve_model_path(model_args.model_name_or_path))
+    extractor, padding = run_extractor(model_args)
     metric = evaluate.load(SER_METRICS_PATH)
 
     def compute_metrics(prediction):
@@ -260,7 +272,7 @@ def run_fold(
         args=fold_args,
         train_dataset=train_rows,
         eval_dataset=waveforms(validation),
-        data_collator=SERCollator(extractor, device=feature_device(data_args.feature_device)),
+        data_collator=SERCollator(extractor, padding, feature_device(data_args.feature_device)),
         compute_metrics=compute_metrics,
         frame_budget=data_args.frame_budget,
     )

@@ -6,18 +6,24 @@ import evaluate
 import numpy as np
 import pytest
 import torch
-from transformers import WhisperConfig, WhisperForConditionalGeneration, pipeline
+from transformers import (
+    AutoFeatureExtractor,
+    WhisperConfig,
+    WhisperFeatureExtractor,
+    WhisperForConditionalGeneration,
+    pipeline,
+)
 
 from tests.conftest import TINY_WHISPER, noise
 from tests.fixtures.corpora import make_cremad, make_ravdess, write_wav
 from whisper_ser import SER_METRICS_PATH
 from whisper_ser.data.protocol import load_manifest
 from whisper_ser.hub_cards import model_card
-from whisper_ser.modeling import WhisperEmotionFeatureExtractor
-from whisper_ser.recipes.arguments import SERArgumentParser
+from whisper_ser.modeling import WhisperEmotionFeatureExtractor, WhisperForEmotionClassification
+from whisper_ser.recipes.arguments import ModelArguments, SERArgumentParser
 from whisper_ser.recipes.results import CorpusScores, RunResult
 from whisper_ser.recipes.train_combined import main as train_combined
-from whisper_ser.recipes.training import average_folds
+from whisper_ser.recipes.training import SERCollator, average_folds, run_extractor
 
 
 def test_yaml_config_with_cli_overrides(tmp_path):
@@ -179,6 +185,7 @@ def test_a_csv_corpus_trains_beside_a_built_in_one(tmp_path, tiny_checkpoint, co
     assert len(saved["test_speakers"]["mydata"]) == 1
     card = str(model_card(RunResult.load(tmp_path / "run"), "me/ser", images=[]))
     assert "name: mydata (held-out speakers)" in card and "| mydata | mydata/" in card
+    assert "padding masked out (no 30-s padding)" in card and "# padding-free batches" in card
 
 
 def test_frame_budget_batches_train(tmp_path, tiny_checkpoint, corpora_root):
@@ -193,6 +200,53 @@ def test_frame_budget_batches_train(tmp_path, tiny_checkpoint, corpora_root):
         SERArgumentParser().parse(
             ["--corpora", "ravdess=x", "--output_dir", str(tmp_path), "--feature_device", "cuda"]
         )
+
+
+def test_stock_30s_padding_gives_stock_whisper_input_from_training_to_the_pipeline(
+    tmp_path, tiny_checkpoint, corpora_root
+):
+    """`feature_padding: stock_30s` feeds the model what transformers' own `WhisperFeatureExtractor` gives (the
+    audio zero-padded to 30 s, no mask) in training and scoring, and the saved model serves the same input."""
+    clips = [noise(0.7, seed=1), noise(1.3, seed=2)]
+    stock = WhisperFeatureExtractor.from_pretrained(tiny_checkpoint, return_attention_mask=False)
+    expected = stock(clips, sampling_rate=16000, return_tensors="pt")
+    assert set(expected) == {"input_features"} and expected["input_features"].shape == (2, 80, 3000)
+    collator = SERCollator(*run_extractor(ModelArguments(str(tiny_checkpoint), feature_padding="stock_30s")))
+    batch = collator([{"waveform": clip, "label": i} for i, clip in enumerate(clips)])
+    assert set(batch) == {"input_features", "labels"}
+    torch.testing.assert_close(batch["input_features"], expected["input_features"], rtol=0, atol=0)
+
+    train_combined(
+        tiny_run_args(tmp_path, tiny_checkpoint, corpora_root, ["--folds", "0", "--feature_padding", "stock_30s"])
+    )
+    run = tmp_path / "run"
+    assert json.loads((run / "run_config.json").read_text())["config"]["model.feature_padding"] == "stock_30s"
+    assert type(AutoFeatureExtractor.from_pretrained(run / "model")) is WhisperFeatureExtractor
+    card = str(model_card(RunResult.load(run), "me/ser", images=[]))
+    assert "every clip zero-padded to 30 s" in card and "# every clip padded to 30 s" in card
+    model = WhisperForEmotionClassification.from_pretrained(run / "model").eval()
+    with torch.no_grad():
+        stock_out = model(**expected)
+        free = model(**WhisperEmotionFeatureExtractor()(clips, sampling_rate=16000, return_tensors="pt"))
+    assert not torch.allclose(stock_out.embeddings, free.embeddings, atol=1e-3)  # the model sees the padding
+    clf = pipeline("audio-classification", model=str(run / "model"), trust_remote_code=True)
+    seen = []
+    clf.model.register_forward_pre_hook(lambda _m, _a, kwargs: seen.append(kwargs), with_kwargs=True)
+    for batch_size in (1, 2):
+        seen.clear()
+        served = clf([{"raw": clip, "sampling_rate": 16000} for clip in clips], top_k=None, batch_size=batch_size)
+        inputs = torch.cat([kwargs["input_features"] for kwargs in seen])
+        assert all(kwargs.get("attention_mask") is None for kwargs in seen), batch_size
+        torch.testing.assert_close(inputs, expected["input_features"], rtol=0, atol=0, msg=str(batch_size))
+        for scores, logits in zip(served, stock_out.logits, strict=True):
+            want = {model.config.id2label[i]: float(p) for i, p in enumerate(logits.softmax(-1))}
+            assert {s["label"]: s["score"] for s in scores} == pytest.approx(want, abs=1e-6), batch_size
+
+    parse = ["--corpora", "ravdess=x", "--output_dir", str(tmp_path)]
+    with pytest.raises(ValueError, match="`feature_padding` must be one of"):
+        SERArgumentParser().parse([*parse, "--feature_padding", "max_length"])
+    with pytest.raises(ValueError, match="with `feature_padding: stock_30s` every clip costs 3000"):
+        SERArgumentParser().parse([*parse, "--feature_padding", "stock_30s", "--frame_budget", "6000"])
 
 
 def test_cross_corpus_rows_take_the_trained_label_space():

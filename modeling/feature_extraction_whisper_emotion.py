@@ -1,6 +1,7 @@
 """Whisper log-mel features without the 30-second pad (self-contained: ships to the Hub as remote code)."""
 
 import torch
+from torch.nn import functional as nn_functional
 from transformers import BatchFeature, WhisperFeatureExtractor
 from transformers.utils import logging
 
@@ -70,6 +71,35 @@ class WhisperEmotionFeatureExtractor(WhisperFeatureExtractor):
             raise ValueError(f"Audio clip {index}: the waveform contains NaN or infinite samples.")
         return waveform
 
+    def _log_mel(self, waveforms: list[torch.Tensor], device: torch.device) -> torch.Tensor:
+        """Whisper's log-mel of clips in one STFT, (clips, mel, longest clip's frames): each clip is reflect-padded at
+        both ends as `torch.stft(center=True)` pads it alone, then zero-padded to the longest, so its frames equal
+        its features alone; the dynamic-range floor (max - 8) is taken over its own frames, the rest are padding."""
+        if self.dither != 0.0:
+            waveforms = [w + self.dither * torch.randn_like(w) for w in waveforms]
+        center = len(waveforms) == 1  # one clip: `torch.stft` pads it itself
+        if center:
+            signal = waveforms[0][None]
+        else:
+            half = self.n_fft // 2
+            signal = torch.zeros(len(waveforms), max(w.numel() for w in waveforms) + 2 * half)
+            for row, waveform in zip(signal, waveforms, strict=True):
+                row[: waveform.numel() + 2 * half] = nn_functional.pad(waveform[None], (half, half), mode="reflect")[0]
+        if device.type == "cuda":
+            signal = signal.pin_memory()
+        signal = signal.to(device, non_blocking=True)
+        window = torch.hann_window(self.n_fft, device=device)
+        stft = torch.stft(signal, self.n_fft, self.hop_length, window=window, center=center, return_complex=True)
+        magnitudes = (stft[..., :-1].abs() ** 2).contiguous()
+        mel_filters = torch.from_numpy(self.mel_filters).to(device, torch.float32)
+        log_spec = torch.clamp(mel_filters.T @ magnitudes, min=1e-10).log10()
+        if center:
+            return (torch.maximum(log_spec, log_spec.max() - 8.0) + 4.0) / 4.0
+        lengths = torch.tensor([w.numel() // self.hop_length for w in waveforms], device=device)
+        valid = (torch.arange(log_spec.shape[-1], device=device)[None] < lengths[:, None])[:, None]
+        floor = log_spec.masked_fill(~valid, float("-inf")).amax(dim=(1, 2), keepdim=True) - 8.0
+        return ((torch.maximum(log_spec, floor) + 4.0) / 4.0).masked_fill(~valid, self.padding_value)
+
     def __call__(
         self,
         raw_speech,
@@ -79,7 +109,8 @@ class WhisperEmotionFeatureExtractor(WhisperFeatureExtractor):
         device: str = "cpu",
         **kwargs,
     ) -> BatchFeature:
-        """Features of one clip or a list of clips: `input_features` (batch, mel, frames) and `attention_mask`."""
+        """Features of one clip or a list of clips: `input_features` (batch, mel, frames) and `attention_mask`,
+        computed on `device` (on CUDA one STFT for the whole batch); with `return_tensors="pt"` they stay there."""
         if kwargs:
             raise TypeError(f"{type(self).__name__}.__call__ got unsupported arguments {sorted(kwargs)}.")
         if sampling_rate is None:
@@ -115,20 +146,21 @@ class WhisperEmotionFeatureExtractor(WhisperFeatureExtractor):
         if not clips:
             raise ValueError("Expected at least one audio clip, got an empty batch.")
 
-        features = [
-            torch.from_numpy(
-                self._torch_extract_fbank_features(self._as_waveform(clip, i).numpy(), device=device)
-            ).squeeze(0)
-            for i, clip in enumerate(clips)
-        ]
-        lengths = [feature.shape[-1] for feature in features]
-        num_frames = self.nb_max_frames if padding == "max_length" else max(lengths)
-        input_features = torch.zeros(len(features), self.feature_size, num_frames, dtype=torch.float32)
-        attention_mask = torch.zeros(len(features), num_frames, dtype=torch.int32)
-        for i, (feature, length) in enumerate(zip(features, lengths, strict=True)):
-            input_features[i, :, :length] = feature
-            attention_mask[i, :length] = 1
-
+        waveforms = [self._as_waveform(clip, i) for i, clip in enumerate(clips)]
+        device = torch.device(device)
+        # One STFT over the batch on an accelerator; clip by clip on the CPU, where each clip's spectrogram stays in
+        # cache (one batched STFT ran 1.8x slower on one core).
+        groups = [waveforms] if device.type != "cpu" else [[waveform] for waveform in waveforms]
+        log_mel = [self._log_mel(group, device) for group in groups]
+        frames = [waveform.numel() // self.hop_length for waveform in waveforms]
+        num_frames = self.nb_max_frames if padding == "max_length" else max(frames)
+        input_features = torch.cat(
+            [nn_functional.pad(f, (0, num_frames - f.shape[-1]), value=self.padding_value) for f in log_mel]
+        )
+        lengths = torch.tensor(frames, device=device)
+        attention_mask = (torch.arange(num_frames, device=device)[None] < lengths[:, None]).to(torch.int32)
+        if return_tensors != "pt":
+            input_features, attention_mask = input_features.cpu(), attention_mask.cpu()
         return BatchFeature(
             {"input_features": input_features, "attention_mask": attention_mask},
             tensor_type=return_tensors or "np",

@@ -112,7 +112,10 @@ class DataArguments:
     )
     feature_device: str = field(
         default="cpu",
-        metadata={"help": f"where the collator computes log-mel features, one of {FEATURE_DEVICES} (auto: CUDA)"},
+        metadata={
+            "help": f"where log-mel features are computed, one of {FEATURE_DEVICES} (auto: CUDA when visible); on "
+            "CUDA loader workers batch the waveforms and each training process extracts on its own GPU"
+        },
     )
 
     def __post_init__(self):
@@ -198,10 +201,13 @@ class SERTrainingArguments(TrainingArguments):
     )
 
 
-def feature_device(name: str) -> str:
-    """`feature_device` resolved: `auto` is CUDA when one is visible, else the CPU."""
+def feature_device(name: str, training_device: torch.device | None = None) -> str:
+    """`feature_device` resolved: `auto` is CUDA when one is visible, else the CPU; CUDA is the training process'
+    own GPU (`cuda:<local rank>` under DDP) when it trains on one."""
     if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and training_device is not None and training_device.type == "cuda":
+        return str(training_device)
     return name
 
 
@@ -261,16 +267,11 @@ class SERArgumentParser(HfArgumentParser):
             self.apply_yaml(config_path)
         try:
             parsed = self.parse_args_into_dataclasses(argv)
-            model_args, data_args, training_args = parsed[0], parsed[1], parsed[3]
+            model_args, data_args = parsed[0], parsed[1]
             if model_args.feature_padding == "stock_30s" and data_args.frame_budget is not None:
                 raise ValueError(
                     "`frame_budget` fills batches by padding-free frames, but with `feature_padding: stock_30s` "
                     "every clip costs 3000: set `per_device_train_batch_size` instead."
-                )
-            if feature_device(data_args.feature_device) != "cpu" and training_args.dataloader_num_workers > 0:
-                raise ValueError(
-                    "`feature_device` on the accelerator needs `dataloader_num_workers: 0` (CUDA cannot run in "
-                    "forked loader workers; with decoded waveforms the main process keeps up)."
                 )
             return parsed
         except (ValueError, FileNotFoundError) as error:

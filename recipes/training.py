@@ -49,30 +49,51 @@ UTTERANCES = "utterances.parquet"
 
 
 class SERCollator:
-    """Ready waveforms (`{"waveform", "label"}` rows) -> Whisper features, extracted on `device` (the model's
-    accelerator when asked: `feature_device`): padding-free with [`WhisperEmotionFeatureExtractor`]; its
-    `padding="max_length"` costs stock Whisper's 30-s compute with the padding masked (for timings); a stock
-    `WhisperFeatureExtractor` gives stock Whisper's input itself (see `run_extractor`)."""
+    """Ready waveforms (`{"waveform", "label"}` rows) -> Whisper features, extracted on `device`: padding-free with
+    [`WhisperEmotionFeatureExtractor`]; its `padding="max_length"` costs stock Whisper's 30-s compute with the
+    padding masked (for timings); a stock `WhisperFeatureExtractor` gives stock Whisper's input itself (see
+    `run_extractor`). With features on an accelerator, [`SERTrainer`] runs `batch` in the loader workers and
+    `features` in the training process, on its own GPU."""
 
     def __init__(self, extractor: WhisperFeatureExtractor, padding: str = "longest", device: str = "cpu"):
         self.extractor, self.padding, self.device = extractor, padding, device
 
-    def __call__(self, rows: list[dict]) -> dict[str, torch.Tensor]:
-        clips = [np.asarray(row[WAVEFORM], dtype=np.float32) for row in rows]
-        batch = self.extractor(
-            clips, sampling_rate=SAMPLING_RATE, return_tensors="pt", padding=self.padding, device=self.device
+    def batch(self, rows: list[dict]) -> dict:
+        """The rows as one batch of labels and waveforms, before features (labels first: the Trainer reads the batch
+        size from a batch's first tensor)."""
+        return {
+            "labels": torch.tensor([int(row["label"]) for row in rows], dtype=torch.long),
+            WAVEFORM: [np.asarray(row[WAVEFORM], dtype=np.float32) for row in rows],
+        }
+
+    def features(self, batch: dict) -> dict[str, torch.Tensor]:
+        """A batch of waveforms -> model inputs (`input_features`, `attention_mask` where masked, `labels`)."""
+        features = self.extractor(
+            batch[WAVEFORM], sampling_rate=SAMPLING_RATE, return_tensors="pt", padding=self.padding, device=self.device
         )
-        batch["labels"] = torch.tensor([int(row["label"]) for row in rows], dtype=torch.long)
-        return dict(batch)
+        return {**features, "labels": batch["labels"]}
+
+    def __call__(self, rows: list[dict]) -> dict[str, torch.Tensor]:
+        return self.features(self.batch(rows))
 
 
 class SERTrainer(Trainer):
     """`Trainer` whose training batches come from the clips' known lengths: length-grouped fixed-size batches
-    (`train_sampling_strategy: group_by_length`) or batches filled to `frame_budget` feature frames."""
+    (`train_sampling_strategy: group_by_length`) or batches filled to `frame_budget` feature frames. With an
+    [`SERCollator`] on an accelerator, the loader (and its workers) yields waveforms and each step extracts their
+    features on the GPU (`_prepare_inputs`), so workers never touch CUDA."""
 
     def __init__(self, *args, frame_budget: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.frame_budget = frame_budget
+        self.feature_step = None
+        if isinstance(self.data_collator, SERCollator) and self.data_collator.device != "cpu":
+            self.feature_step, self.data_collator = self.data_collator.features, self.data_collator.batch
+
+    def _prepare_inputs(self, inputs: dict) -> dict:
+        if self.feature_step is not None and WAVEFORM in inputs:
+            inputs = self.feature_step(inputs)
+        return super()._prepare_inputs(inputs)
 
     def _get_train_sampler(self, train_dataset=None):
         dataset = train_dataset if train_dataset is not None else self.train_dataset
@@ -272,7 +293,7 @@ def run_fold(
         args=fold_args,
         train_dataset=train_rows,
         eval_dataset=waveforms(validation),
-        data_collator=SERCollator(extractor, padding, feature_device(data_args.feature_device)),
+        data_collator=SERCollator(extractor, padding, feature_device(data_args.feature_device, training_args.device)),
         compute_metrics=compute_metrics,
         frame_budget=data_args.frame_budget,
     )

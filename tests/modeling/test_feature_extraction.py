@@ -68,3 +68,31 @@ def test_wrong_rate_and_unknown_arguments_are_refused():
         extractor(noise(1.0))
     assert "No `sampling_rate`" in captured.out
     assert extractor(torch.from_numpy(noise(1.0)), sampling_rate=16000)["attention_mask"].sum() == 100
+
+
+def test_one_stft_over_the_batch_gives_each_clip_its_features_alone():
+    """The batched path (one STFT for the whole batch, what runs on CUDA) equals stock Whisper's features of each
+    clip alone, also for a quiet clip beside loud ones (its dynamic-range floor is its own) and a 30-ms clip."""
+    clips = [noise(2.37, seed=1), noise(1.0, seed=2) * 1e-3, noise(0.03, seed=3), noise(4.0, seed=4)]
+    batched = WhisperEmotionFeatureExtractor()._log_mel([torch.from_numpy(c) for c in clips], torch.device("cpu"))
+    assert batched.shape == (4, 80, 400)
+    stock = WhisperFeatureExtractor()
+    for i, clip in enumerate(clips):
+        alone = torch.from_numpy(stock._torch_extract_fbank_features(clip, "cpu"))
+        frames = alone.shape[-1]
+        torch.testing.assert_close(batched[i, :, :frames], alone, rtol=0, atol=1e-6)
+        assert batched[i, :, frames:].abs().sum() == 0
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_features_on_cuda_equal_the_cpu_features_and_stay_on_the_gpu():
+    extractor = WhisperEmotionFeatureExtractor()
+    clips = [noise(3.0), noise(9.0, seed=1) * 1e-3, noise(0.5, seed=2)]
+    cpu = extractor(clips, sampling_rate=16000, return_tensors="pt")
+    gpu = extractor(clips, sampling_rate=16000, return_tensors="pt", device="cuda")
+    assert gpu["input_features"].is_cuda and gpu["attention_mask"].is_cuda
+    torch.testing.assert_close(gpu["attention_mask"].cpu(), cpu["attention_mask"], rtol=0, atol=0)
+    torch.testing.assert_close(gpu["input_features"].cpu(), cpu["input_features"], rtol=0, atol=1e-4)
+    stock_30s = extractor(clips, sampling_rate=16000, padding="max_length", device="cuda")  # NumPy, as asked
+    assert isinstance(stock_30s["input_features"], np.ndarray) and stock_30s["input_features"].shape == (3, 80, 3000)
+    np.testing.assert_allclose(stock_30s["input_features"][:, :, :900], cpu["input_features"].numpy(), atol=1e-4)

@@ -20,7 +20,7 @@ from whisper_ser import SER_METRICS_PATH
 from whisper_ser.data.protocol import load_manifest
 from whisper_ser.hub_cards import model_card
 from whisper_ser.modeling import WhisperEmotionFeatureExtractor, WhisperForEmotionClassification
-from whisper_ser.recipes.arguments import ModelArguments, SERArgumentParser
+from whisper_ser.recipes.arguments import ModelArguments, SERArgumentParser, feature_device
 from whisper_ser.recipes.results import CorpusScores, RunResult
 from whisper_ser.recipes.train_combined import main as train_combined
 from whisper_ser.recipes.training import SERCollator, average_folds, run_extractor
@@ -196,10 +196,33 @@ def test_frame_budget_batches_train(tmp_path, tiny_checkpoint, corpora_root):
     assert saved["folds"][0]["global_step"] == -(-clips // 60)
     with pytest.raises(ValueError, match=r"`frame_budget` \(200\) must hold at least one 30-s clip"):
         SERArgumentParser().parse(["--corpora", "ravdess=x", "--output_dir", str(tmp_path), "--frame_budget", "200"])
-    with pytest.raises(ValueError, match="`feature_device: cuda` but no CUDA device"):
-        SERArgumentParser().parse(
-            ["--corpora", "ravdess=x", "--output_dir", str(tmp_path), "--feature_device", "cuda"]
-        )
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="`feature_device: cuda` but no CUDA device"):
+            SERArgumentParser().parse(
+                ["--corpora", "ravdess=x", "--output_dir", str(tmp_path), "--feature_device", "cuda"]
+            )
+
+
+def test_feature_device_is_the_training_process_own_gpu():
+    assert feature_device("cuda", torch.device("cuda", 1)) == "cuda:1"  # DDP rank 1 extracts on its own GPU
+    assert feature_device("auto", torch.device("cuda", 1)) == ("cuda:1" if torch.cuda.is_available() else "cpu")
+    assert feature_device("cuda", torch.device("cpu")) == "cuda"
+    assert feature_device("cpu", torch.device("cuda", 1)) == "cpu"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_features_on_the_gpu_train_as_features_on_the_cpu(tmp_path, tiny_checkpoint, corpora_root):
+    """`feature_device: cuda`: loader workers batch waveforms, each step extracts their features on the GPU, and
+    the run matches the same run with CPU features."""
+    runs = {}
+    for device, workers in (("cpu", "0"), ("cuda", "2")):
+        args = tiny_run_args(tmp_path / device, tiny_checkpoint, corpora_root, ["--folds", "0"])
+        args.remove("--use_cpu")
+        args[args.index("--dataloader_num_workers") + 1] = workers
+        train_combined([*args, "--feature_device", device])
+        runs[device] = json.loads((tmp_path / device / "run" / "metrics.json").read_text())["folds"][0]
+    assert runs["cuda"]["validation"]["eval_loss"] == pytest.approx(runs["cpu"]["validation"]["eval_loss"], rel=1e-3)
+    assert runs["cuda"]["clips"] == runs["cpu"]["clips"]
 
 
 def test_stock_30s_padding_gives_stock_whisper_input_from_training_to_the_pipeline(

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from torch.nn.attention import SDPBackend, sdpa_kernel
 from transformers import initialization as init
 from transformers.modeling_outputs import ModelOutput
 from transformers.models.whisper.modeling_whisper import WhisperDecoder, WhisperEncoder, WhisperPreTrainedModel
@@ -56,6 +57,12 @@ CUSTOM_PIPELINES = {
 }
 """`config.custom_pipelines`: `pipeline("audio-classification", model=..., trust_remote_code=True)` runs the
 pipeline file saved beside the weights (decoding, resampling and padding-free batches) for this model only."""
+
+
+ATTENTION_BACKENDS = [SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.MATH]
+"""Every scaled-dot-product attention backend but cuDNN's, which builds an execution plan for each new input shape
+(about 10 ms each on an H200): padding-free batches change shape nearly every batch, and bf16 steps ran 16-27x
+slower with it (`benchmarks/bench_padding.py --device cuda --bf16`)."""
 
 
 def _additive_mask(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
@@ -124,6 +131,14 @@ class WhisperForEmotionClassification(WhisperPreTrainedModel):
         super()._init_weights(module)
         if module is self and self.layer_weights is not None:
             init.zeros_(self.layer_weights)  # equal layer weights to start with
+
+    @classmethod
+    def from_pretrained(cls, *args, **kwargs):
+        """`PreTrainedModel.from_pretrained`, with transformers' Hub kernels off unless `use_kernels=True`: from
+        transformers 5.25 they are on by default and fetch code from the Hub whenever the model changes mode on a GPU
+        (`train()`, `eval()`), which fails offline and swaps in layers this model was not tested with."""
+        kwargs.setdefault("use_kernels", False)
+        return super().from_pretrained(*args, **kwargs)
 
     def save_pretrained(self, save_directory, *args, **kwargs):
         """`PreTrainedModel.save_pretrained`, plus the pipeline file that `config.custom_pipelines` names."""
@@ -256,14 +271,15 @@ class WhisperForEmotionClassification(WhisperPreTrainedModel):
         output_attentions = bool(output_attentions)
         return_dict = return_dict if return_dict is not None else self.config.return_dict
         layered = self.config.pooling == "layer_weighted_mean"
-        states, state_mask, hidden_states, attentions = self._encode(
-            input_features, attention_mask, output_hidden_states or layered, output_attentions
-        )
-        if layered:
-            embeddings = self._pool_layers(hidden_states[:-1] + (states,), state_mask)
-            hidden_states = hidden_states if output_hidden_states else None
-        else:
-            embeddings = self._pool(states, state_mask)
+        with sdpa_kernel(ATTENTION_BACKENDS):
+            states, state_mask, hidden_states, attentions = self._encode(
+                input_features, attention_mask, output_hidden_states or layered, output_attentions
+            )
+            if layered:
+                embeddings = self._pool_layers(hidden_states[:-1] + (states,), state_mask)
+                hidden_states = hidden_states if output_hidden_states else None
+            else:
+                embeddings = self._pool(states, state_mask)
         logits = self.classifier(embeddings)
 
         loss = None

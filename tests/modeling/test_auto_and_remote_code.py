@@ -21,6 +21,17 @@ def test_auto_classes_resolve_to_ours(saved_model):
     assert isinstance(AutoFeatureExtractor.from_pretrained(saved_model), WhisperEmotionFeatureExtractor)
 
 
+def test_hub_kernels_stay_off_unless_asked_for(saved_model):
+    """transformers >= 5.25 kernelizes every loaded model from the Hub by default; on a GPU that fetches code at each
+    `train()`/`eval()` (offline: an error). Our loads keep the model's own layers, through the pipeline too."""
+    from transformers import pipeline
+
+    assert AutoModel.from_pretrained(saved_model).use_kernels is False
+    clf = pipeline("audio-classification", model=str(saved_model), trust_remote_code=True)
+    assert clf.model.use_kernels is False
+    assert WhisperForEmotionClassification.from_pretrained(saved_model, use_kernels=True).use_kernels is True
+
+
 def test_save_writes_safetensors_code_and_auto_map(saved_model):
     files = set(os.listdir(saved_model))
     assert {

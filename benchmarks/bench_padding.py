@@ -8,9 +8,11 @@ Compares, on the same whisper-base-sized backbone (random weights) and the same 
 
 Usage:
     python benchmarks/bench_padding.py --clips 160 --batch-size 8 --train-steps 3
+    python benchmarks/bench_padding.py --device cuda --train-steps 20 --bf16   # on a GPU (bf16 autocast)
 """
 
 import argparse
+import contextlib
 import time
 
 import numpy as np
@@ -44,10 +46,14 @@ def batches(clips: list[np.ndarray], size: int) -> list[list[np.ndarray]]:
     return [ordered[i : i + size] for i in range(0, len(ordered), size)]
 
 
-def timed(fn, repeats: int = 1) -> float:
+def timed(fn, device: torch.device) -> float:
+    """Seconds of `fn()`, the device's queued work included."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
     start = time.perf_counter()
-    for _ in range(repeats):
-        fn()
+    fn()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
     return time.perf_counter() - start
 
 
@@ -57,7 +63,11 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--train-steps", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--bf16", action="store_true", help="bf16 autocast (as `accelerate_configs/multi_gpu.yaml`)")
     args = parser.parse_args()
+    device = torch.device(args.device)
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16) if args.bf16 else contextlib.nullcontext()
 
     torch.manual_seed(args.seed)
     clips = draw_clips(args.clips, args.seed)
@@ -66,16 +76,19 @@ def main() -> None:
     stock = WhisperForAudioClassification(WhisperConfig(**BASE, id2label=LABELS))
     ours = WhisperForEmotionClassification(WhisperEmotionConfig(**BASE, id2label=LABELS))
     ours_mean = WhisperForEmotionClassification(WhisperEmotionConfig(**BASE, pooling="mean", id2label=LABELS))
-    padding_free = [dict(ours_fe(b, sampling_rate=16000, return_tensors="pt")) for b in groups]
+    padding_free = [dict(ours_fe(b, sampling_rate=16000, return_tensors="pt", device=device)) for b in groups]
 
     inputs = {
         "stock WhisperForAudioClassification, 30-s pad": (
             stock,
-            [dict(stock_fe(b, sampling_rate=16000, return_tensors="pt")) for b in groups],
+            [dict(stock_fe(b, sampling_rate=16000, return_tensors="pt").to(device)) for b in groups],
         ),
         "ours, 30-s pad": (
             ours,
-            [dict(ours_fe(b, sampling_rate=16000, padding="max_length", return_tensors="pt")) for b in groups],
+            [
+                dict(ours_fe(b, sampling_rate=16000, padding="max_length", return_tensors="pt", device=device))
+                for b in groups
+            ],
         ),
         "ours, padding-free": (ours, padding_free),
         "ours (mean pooling), padding-free": (ours_mean, padding_free),
@@ -83,16 +96,17 @@ def main() -> None:
     for batch in inputs["stock WhisperForAudioClassification, 30-s pad"][1]:
         batch.pop("attention_mask", None)
 
+    where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{torch.get_num_threads()} CPU threads"
     print(
         f"{len(clips)} clips, mean {np.mean([len(c) for c in clips]) / 16000:.1f} s, batch {args.batch_size}, "
-        f"whisper-base-sized backbone, {torch.get_num_threads()} threads"
+        f"whisper-base-sized backbone, {where}{', bf16 autocast' if args.bf16 else ''}"
     )
     results = {}
     for name, (model, feats) in inputs.items():
-        model.eval()
-        with torch.no_grad():
+        model.to(device).eval()
+        with torch.no_grad(), autocast:
             model(**feats[0])  # warm-up
-            seconds = timed(lambda m=model, f=feats: [m(**b) for b in f])
+            seconds = timed(lambda m=model, f=feats: [m(**b) for b in f], device)
         infer = len(clips) / seconds
 
         model.train()
@@ -102,12 +116,16 @@ def main() -> None:
 
         def train(model=model, optimizer=optimizer, steps=steps):
             for batch in steps:
-                labels = torch.zeros(batch["input_features"].shape[0], dtype=torch.long)
-                model(**batch, labels=labels).loss.backward()
+                labels = torch.zeros(batch["input_features"].shape[0], dtype=torch.long, device=device)
+                with autocast:
+                    loss = model(**batch, labels=labels).loss
+                loss.backward()
                 optimizer.step()
                 optimizer.zero_grad()
 
-        train_rate = args.train_steps / timed(train)
+        train(steps=steps[:1])  # warm-up: the optimizer's state, the kernels' first launches
+        train_rate = args.train_steps / timed(train, device)
+        model.cpu()
         results[name] = (infer, train_rate)
         print(f"{name:48s} inference {infer:7.2f} clips/s   training {train_rate:6.3f} steps/s")
 

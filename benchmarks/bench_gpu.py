@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from bench_padding import BASE
+from bench_padding import BASE, timed
+from bench_padding import batches as length_grouped
 from transformers import TrainerCallback, WhisperConfig, WhisperFeatureExtractor, WhisperModel
 
 from whisper_ser.data.augment import AugmentConfig
@@ -54,22 +55,6 @@ class StepTimer(TrainerCallback):
         return (len(self.times) - 1 - self.warmup) / (self.times[-1] - self.times[self.warmup])
 
 
-def length_grouped(clips: list[np.ndarray], size: int) -> list[list[np.ndarray]]:
-    ordered = sorted(clips, key=len)
-    return [ordered[i : i + size] for i in range(0, len(ordered) - size + 1, size)]
-
-
-def synced(fn) -> float:
-    """Seconds of `fn()` with the GPU's queued work."""
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    fn()
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-    return time.perf_counter() - start
-
-
 def model_rate(model, batches: list[dict], bf16: bool, steps: int, device: str) -> float:
     """Clips/s of forward + backward + AdamW on batches already on the device."""
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5)
@@ -85,7 +70,7 @@ def model_rate(model, batches: list[dict], bf16: bool, steps: int, device: str) 
             optimizer.zero_grad()
 
     train(3)
-    return steps * batches[0]["labels"].numel() / synced(lambda: train(steps))
+    return steps * batches[0]["labels"].numel() / timed(lambda: train(steps), torch.device(device))
 
 
 def feature_rates(extractor, batches: list[list[np.ndarray]], device: str) -> dict:
@@ -108,9 +93,10 @@ def feature_rates(extractor, batches: list[list[np.ndarray]], device: str) -> di
 
     extractor(batches[0], sampling_rate=16000, return_tensors="pt", device=device)  # warm-up
     gpu = []
-    per_clip_rate = clips / synced(per_clip)
-    batched_rate = clips / synced(
-        lambda: gpu.extend(extractor(b, sampling_rate=16000, return_tensors="pt", device=device) for b in batches)
+    per_clip_rate = clips / timed(per_clip, torch.device(device))
+    batched_rate = clips / timed(
+        lambda: gpu.extend(extractor(b, sampling_rate=16000, return_tensors="pt", device=device) for b in batches),
+        torch.device(device),
     )
     difference = max(
         float((g["input_features"].cpu() - c["input_features"]).abs().max()) for g, c in zip(gpu, cpu, strict=True)
@@ -158,7 +144,7 @@ def main() -> None:
         clips = [np.asarray(w, dtype=np.float32) for w in rows.with_format("numpy")[WAVEFORM]]
         report["clips"] = {"train": len(clips), "mean_seconds": float(np.mean([len(c) for c in clips]) / 16000)}
         extractor = WhisperEmotionFeatureExtractor()
-        batches = length_grouped(clips, args.batch_size)
+        batches = [b for b in length_grouped(clips, args.batch_size) if len(b) == args.batch_size]
 
         report["features"] = feature_rates(extractor, batches, device)
         print("features, clips/s:", {k: round(v, 4) for k, v in report["features"].items()})
